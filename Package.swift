@@ -1,0 +1,63 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings shared by Recast's own modules (not by generated protobuf code, which predates them).
+let strictSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+  name: "Recast",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "recast", targets: ["recast"]),
+    .library(name: "RecastRecipe", targets: ["RecastRecipe"]),
+    .library(name: "RecastGraph", targets: ["RecastGraph"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+  ],
+  targets: [
+    .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+    .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+    .target(name: "RecastDiagnostics", swiftSettings: strictSettings),
+    .target(name: "RecastYAML", dependencies: ["RecastDiagnostics", "CYAML"], swiftSettings: strictSettings),
+    .target(name: "RecastSchema", dependencies: ["RecastDiagnostics", "RecastYAML"], swiftSettings: strictSettings),
+    .target(
+      name: "RecastRecipe",
+      dependencies: ["RecastDiagnostics", "RecastYAML", "RecastSchema"],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "RecastTensor",
+      dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics")],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "RecastGraph",
+      dependencies: ["RecastTensor", "RecastDiagnostics", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+    ),
+    .executableTarget(
+      name: "recast",
+      dependencies: [
+        "RecastDiagnostics", "RecastYAML", "RecastSchema", "RecastRecipe", "RecastGraph",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strictSettings
+    ),
+
+    .target(name: "TestSupport", dependencies: ["RecastDiagnostics"], path: "Tests/TestSupport", swiftSettings: strictSettings),
+    .testTarget(name: "RecastDiagnosticsTests", dependencies: ["RecastDiagnostics", "TestSupport"]),
+    .testTarget(name: "RecastYAMLTests", dependencies: ["RecastYAML", "TestSupport"]),
+    .testTarget(name: "RecastSchemaTests", dependencies: ["RecastSchema", "RecastYAML", "TestSupport"]),
+    .testTarget(name: "RecastRecipeTests", dependencies: ["RecastRecipe", "RecastYAML", "TestSupport"]),
+    .testTarget(name: "RecastTensorTests", dependencies: ["RecastTensor", "TestSupport"]),
+    .testTarget(name: "RecastGraphTests", dependencies: ["RecastGraph", "RecastTensor", "TestSupport"]),
+    .testTarget(name: "RecastCLITests", dependencies: ["TestSupport"]),
+  ]
+)

@@ -1,0 +1,1 @@
+// The graph IR, ONNX serde and executor land here.

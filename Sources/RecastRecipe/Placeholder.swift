@@ -1,0 +1,1 @@
+// The recipe model, loader and lint rules land here.

@@ -1,0 +1,1 @@
+// The JSON Schema validator lands here.
