@@ -58,6 +58,6 @@ let package = Package(
     .testTarget(name: "RecastRecipeTests", dependencies: ["RecastRecipe", "RecastYAML", "TestSupport"]),
     .testTarget(name: "RecastTensorTests", dependencies: ["RecastTensor", "TestSupport"]),
     .testTarget(name: "RecastGraphTests", dependencies: ["RecastGraph", "RecastTensor", "TestSupport"]),
-    .testTarget(name: "RecastCLITests", dependencies: ["TestSupport"]),
+    .testTarget(name: "RecastCLITests", dependencies: ["recast", "TestSupport"]),
   ]
 )

@@ -2,8 +2,17 @@ import ArgumentParser
 
 @main
 struct Recast: ParsableCommand {
+  static let version = "0.1.0"
+
   static let configuration = CommandConfiguration(
     commandName: "recast",
-    abstract: "A declarative quantization engine for neural networks."
+    abstract: "A declarative quantization engine for neural networks.",
+    discussion: """
+      Recipes are YAML files that say how to quantize a model. `recast lint` checks them;
+      `recast validate` checks any YAML or JSON file against a JSON Schema.
+      Exit codes: 0 clean, 1 errors found, 64 usage error.
+      """,
+    version: version,
+    subcommands: [Lint.self, Validate.self]
   )
 }

@@ -1,1 +1,0 @@
-// The recipe model, loader and lint rules land here.
