@@ -184,14 +184,18 @@ def builtin_presets() -> dict[str, Path]:
     return {p.stem: p for p in sorted(PRESET_DIR.glob("*.yaml"))}
 
 
-def find_preset(ref: str, base: Path) -> Path | None:
+def find_preset(ref: str, base: Path, referrer: Path) -> Path | None:
+    """A path (relative to the referring file), else a name in the referring file's folder, else a built-in.
+    A name never resolves to the referring file itself: Examples/minilm/w8a8.yaml extending `w8a8` gets the
+    built-in preset, not itself."""
     if ref.endswith((".yaml", ".yml")) or "/" in ref:
         candidate = (base / ref).resolve()
         return candidate if candidate.is_file() else None
-    local = base / f"{ref}.yaml"
-    if local.is_file():
+    local = (base / f"{ref}.yaml").resolve()
+    if local.is_file() and local != referrer.resolve():
         return local
-    return builtin_presets().get(ref)
+    builtin = builtin_presets().get(ref)
+    return builtin.resolve() if builtin and builtin.resolve() != referrer.resolve() else None
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -213,13 +217,14 @@ def merge(base, over):
     return over
 
 
-def resolve(doc: dict, base: Path, findings: list[Finding], chain=()) -> dict:
+def resolve(doc: dict, referrer: Path, findings: list[Finding], chain=()) -> dict:
+    base = referrer.parent
     refs = doc.get("extends") or []
     if isinstance(refs, str):
         refs = [refs]
     merged: dict = {}
     for ref in refs:
-        path = find_preset(ref, base)
+        path = find_preset(ref, base, referrer)
         if path is None:
             names = sorted(builtin_presets()) + sorted(p.stem for p in base.glob("*.yaml"))
             near = min(names, key=lambda n: edit_distance(ref, n)) if names else None
@@ -230,7 +235,7 @@ def resolve(doc: dict, base: Path, findings: list[Finding], chain=()) -> dict:
             findings.append(Finding("lint.unknown-preset", f"preset cycle through {path.name}"))
             continue
         loaded = load_yaml(path)
-        merged = merge(merged, resolve(loaded.data or {}, path.parent, findings, chain + (path,)))
+        merged = merge(merged, resolve(loaded.data or {}, path, findings, chain + (path,)))
     own = {k: v for k, v in doc.items() if k != "extends"}
     return merge(merged, own)
 
@@ -352,7 +357,7 @@ def lint(loaded: Loaded, is_recipe: bool) -> list[Finding]:
             findings.append(Finding("lint.duplicate-selector", f"{mark}: key '{key}' appears twice (once quoted)"))
     doc = loaded.data or {}
     check_selectors(doc, findings)
-    doc = resolve(doc, loaded.path.parent, findings)
+    doc = resolve(doc, loaded.path, findings, (loaded.path.resolve(),))
     qc = doc.get("quantization_config")
     quantizes_activations = False
     if qc is None and "quantization_config" in doc:
