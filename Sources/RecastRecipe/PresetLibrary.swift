@@ -46,16 +46,19 @@ public struct PresetLibrary: Sendable {
 
   /// Resolves an `extends` entry seen in `file`. A name containing `/` or ending in `.yaml`/`.yml`
   /// is a path relative to the file's folder; otherwise the recipe's folder, the preset
-  /// directories and the built-ins are searched in that order.
+  /// directories and the built-ins are searched in that order, skipping the referring file itself.
   public func locate(_ name: String, from file: String) -> PresetSource? {
     let folder = (file as NSString).deletingLastPathComponent
     if name.contains("/") || name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
       let path = name.hasPrefix("/") ? name : (folder.isEmpty ? name : "\(folder)/\(name)")
       return FileManager.default.fileExists(atPath: path) ? .file(path: path) : nil
     }
+    let referrer = URL(fileURLWithPath: file).standardizedFileURL.path
     for directory in [folder.isEmpty ? "." : folder] + directories {
       for ext in ["yaml", "yml"] {
         let path = "\(directory)/\(name).\(ext)"
+        // A recipe named like the preset it extends (minilm/w8a8.yaml extends w8a8) is not its own base.
+        guard URL(fileURLWithPath: path).standardizedFileURL.path != referrer else { continue }
         if FileManager.default.fileExists(atPath: path) { return .file(path: path) }
       }
     }
