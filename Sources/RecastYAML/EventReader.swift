@@ -86,7 +86,11 @@ struct EventReader: ~Copyable {
     if p.error == YAML_MEMORY_ERROR {
       return .error("yaml.syntax", "out of memory while parsing", at: nil)
     }
-    var diagnostic = Diagnostic.error("yaml.syntax", problem, at: map.span(at: mark(p.problem_mark)))
+    let problemMark = mark(p.problem_mark)
+    var diagnostic = Diagnostic.error("yaml.syntax", problem, at: map.span(at: problemMark))
+    if map.byte(atFileOffset: problemMark.offset) == UInt8(ascii: "\t") {
+      diagnostic.help = "YAML does not allow tabs for indentation; indent with spaces"
+    }
     if let context = p.context.map({ String(cString: $0) }) {
       diagnostic.message = "\(problem) \(context)"
       diagnostic.notes.append(.init("\(context) that started here", span: map.span(at: mark(p.context_mark))))

@@ -151,6 +151,9 @@ enum ScalarResolver {
       value = next
     }
     guard overflow else { return .int(value) }
+    if radix == 10, let double = Double(String(decoding: digits, as: UTF8.self)) {
+      return .float(negative ? -double : double)  // correctly rounded, unlike digit-by-digit accumulation
+    }
     var double = 0.0
     for byte in digits { double = double * Double(radix) + Double(digitValue(byte)!) }
     return .float(negative ? -double : double)

@@ -53,6 +53,12 @@ struct SourceMap {
     return baseOffset + offset
   }
 
+  /// The byte at a file offset (as in `SourceMark.offset`), or nil past the end.
+  func byte(atFileOffset offset: Int) -> UInt8? {
+    let i = offset - baseOffset
+    return i >= 0 && i < bytes.count ? bytes[i] : nil
+  }
+
   /// A mark from libyaml's 0-based line, column and scalar index.
   func mark(line: Int, column: Int, index: Int) -> SourceMark {
     SourceMark(line: line + 1, column: column + 1, offset: byteOffset(ofScalar: index))
