@@ -14,7 +14,8 @@ enum InputCheck {
     if bytes.count > limits.maxBytes {
       throw DiagnosticError(
         .error(
-          "yaml.too-large", "input is \(describe(bytes: bytes.count)); the limit is \(describe(bytes: limits.maxBytes))",
+          "yaml.too-large",
+          "input is \(describe(bytes: bytes.count)); the limit is \(describe(bytes: limits.maxBytes))",
           at: SourceSpan(file: file, at: start)))
     }
     if bytes.count >= 2, (bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF) {

@@ -49,10 +49,10 @@ public enum YAMLReader {
       throw DiagnosticError(.error("io.read", "cannot read '\(path)': it is a directory", at: nil))
     }
     if let size = (try? fileManager.attributesOfItem(atPath: path))?[.size] as? Int, size > limits.maxBytes {
+      let sizes = "\(InputCheck.describe(bytes: size)); the limit is \(InputCheck.describe(bytes: limits.maxBytes))"
       throw DiagnosticError(
         .error(
-          "yaml.too-large",
-          "'\(path)' is \(InputCheck.describe(bytes: size)); the limit is \(InputCheck.describe(bytes: limits.maxBytes))",
+          "yaml.too-large", "'\(path)' is \(sizes)",
           at: SourceSpan(file: path, at: SourceMark(line: 1, column: 1, offset: 0))))
     }
     do {

@@ -113,10 +113,15 @@ public enum YAMLWriter {
     return tag.hasPrefix("!") && simple && tag.count > 1 ? tag : "!<\(tag)>"
   }
 
-  /// True when `s` can be written as a plain scalar and still read back as this exact string.
+  /// Words that YAML 1.1 readers (PyYAML, older libraries) take as booleans; quoted so they stay strings there.
+  private static let yaml11Booleans: Set = ["y", "n", "yes", "no", "on", "off"]
+
+  /// True when `s` can be written as a plain scalar and still read back as this exact string — by this
+  /// reader, and by YAML 1.1 readers too (so `yes` and number-like text such as `1_000` are quoted).
   static func isPlainSafe(_ s: String) -> Bool {
     guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return false }
     guard case .string = ScalarResolver.resolvePlain(s), s != "<<", !s.hasPrefix("...") else { return false }
+    if yaml11Booleans.contains(s.lowercased()) || startsLikeANumber(s) { return false }
     if "-?:,[]{}#&*!|>'\"%@`<=~ ".unicodeScalars.contains(first) || last == " " || last == ":" { return false }
     var previous: Unicode.Scalar = " "
     for c in s.unicodeScalars {
@@ -127,6 +132,15 @@ public enum YAMLWriter {
       previous = c
     }
     return true
+  }
+
+  /// A digit first, or a sign or dot followed by a digit.
+  private static func startsLikeANumber(_ s: String) -> Bool {
+    let head = Array(s.utf8.prefix(2))
+    func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+    if isDigit(head[0]) { return true }
+    let lead = head[0] == UInt8(ascii: "+") || head[0] == UInt8(ascii: ".")
+    return lead && head.count == 2 && isDigit(head[1])
   }
 
   /// `s` in double quotes with YAML escapes for quotes, backslashes and non-printable characters.

@@ -12,7 +12,9 @@ import Testing
     #expect(value(text) == .null)
   }
 
-  @Test(arguments: [("true", true), ("True", true), ("TRUE", true), ("false", false), ("False", false), ("FALSE", false)])
+  @Test(arguments: [
+    ("true", true), ("True", true), ("TRUE", true), ("false", false), ("False", false), ("FALSE", false),
+  ])
   func bools(text: String, expected: Bool) {
     #expect(value(text) == .bool(expected))
   }

@@ -149,13 +149,13 @@ import Testing
   }
 
   @Test func rendersBlockStyleDeterministically() throws {
-    let node = try #require(parsed("b: {x: [1, {y: z}], e: []}\na: 'true'\nc: [[1, 2], {}]\nd: !t x\n"))
+    let node = try #require(parsed("b: {x: [1, {k: z}], e: []}\na: 'true'\nc: [[1, 2], {}]\nd: !t x\n"))
     #expect(
       YAMLWriter.render(node) == """
         b:
           x:
             - 1
-            - y: z
+            - k: z
           e: []
         a: "true"
         c:
@@ -185,6 +185,11 @@ import Testing
         - a b
 
         """)
+  }
+
+  @Test func yaml11LookalikesAreQuotedForOtherReaders() throws {
+    let node = try #require(parsed("[yes, Off, n, 1_000, 0b11, '12:30', .5x, v1]"))
+    #expect(YAMLWriter.render(node) == "- \"yes\"\n- \"Off\"\n- \"n\"\n- \"1_000\"\n- \"0b11\"\n- \"12:30\"\n- \".5x\"\n- v1\n")
   }
 
   @Test func longKeysUseTheExplicitForm() throws {
