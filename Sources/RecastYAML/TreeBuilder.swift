@@ -83,8 +83,10 @@ struct TreeBuilder {
     }
   }
 
-  private mutating func open(_ content: Frame.Content, properties: Event.Properties, style: Style,
-                             span: SourceSpan) throws(DiagnosticError) {
+  private mutating func open(
+    _ content: Frame.Content, properties: Event.Properties, style: Style,
+    span: SourceSpan
+  ) throws(DiagnosticError) {
     let depth = frames.count + 1
     if depth > limits.maxDepth {
       throw DiagnosticError(
@@ -178,8 +180,10 @@ struct TreeBuilder {
     }
   }
 
-  private static func scalarNode(text: String, properties: Event.Properties, style: Style,
-                                 span: SourceSpan) throws(DiagnosticError) -> Node {
+  private static func scalarNode(
+    text: String, properties: Event.Properties, style: Style,
+    span: SourceSpan
+  ) throws(DiagnosticError) -> Node {
     let tag = shortTag(properties.tag)
     var value: ScalarValue
     if let tag {
@@ -193,8 +197,9 @@ struct TreeBuilder {
     } else {
       value = style == .plain ? ScalarResolver.resolvePlain(text) : .string(text)
     }
-    return Node(kind: .scalar(Scalar(text: text, value: value)), span: span, tag: tag, anchor: properties.anchor,
-                style: style)
+    return Node(
+      kind: .scalar(Scalar(text: text, value: value)), span: span, tag: tag, anchor: properties.anchor,
+      style: style)
   }
 
   /// Core scalar tags are wrong on a collection, and `!!seq`/`!!map` must match the collection's kind.

@@ -1,5 +1,5 @@
-public import RecastDiagnostics
 import Foundation
+public import RecastDiagnostics
 
 /// Reads one YAML document into a `Node` tree with source spans, using libyaml's event parser.
 ///

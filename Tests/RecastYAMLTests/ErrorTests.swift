@@ -60,9 +60,10 @@ import Testing
     #expect(d.span?.start == SourceMark(line: 2, column: 7, offset: 12))
   }
 
-  @Test(arguments: [
-    [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xFF],
-  ] as [[UInt8]])
+  @Test(
+    arguments: [
+      [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80], [0xFF],
+    ] as [[UInt8]])
   func illFormedSequencesAreRejected(bad: [UInt8]) throws {
     let d = try #require(failure(bytes: Array("a: ".utf8) + bad))
     #expect(d.id == "yaml.encoding")

@@ -88,6 +88,12 @@ import Testing
       #expect(error.diagnostics.first?.id == "io.read")
     }
     do {
+      _ = try YAMLReader.parse(contentsOf: path, limits: YAMLLimits(maxBytes: 4))
+      Issue.record("a file over the size limit was read")
+    } catch {
+      #expect(error.diagnostics.first?.id == "yaml.too-large")
+    }
+    do {
       _ = try YAMLReader.parse(contentsOf: "/tmp")
     } catch {
       #expect(error.diagnostics.first?.id == "io.read")
