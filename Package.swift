@@ -54,8 +54,11 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["RecastDiagnostics"], path: "Tests/TestSupport", swiftSettings: strictSettings),
     .testTarget(name: "RecastDiagnosticsTests", dependencies: ["RecastDiagnostics", "TestSupport"]),
     .testTarget(name: "RecastYAMLTests", dependencies: ["RecastYAML", "TestSupport"]),
-    .testTarget(name: "RecastSchemaTests", dependencies: ["RecastSchema", "RecastYAML", "TestSupport"]),
-    .testTarget(name: "RecastRecipeTests", dependencies: ["RecastRecipe", "RecastYAML", "TestSupport"]),
+    .testTarget(
+      name: "RecastSchemaTests", dependencies: ["RecastSchema", "RecastYAML", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "RecastRecipeTests", dependencies: ["RecastRecipe", "RecastYAML", "TestSupport"],
+      exclude: ["Inputs", "Golden", "Valid"]),
     .testTarget(name: "RecastTensorTests", dependencies: ["RecastTensor", "TestSupport"]),
     .testTarget(name: "RecastGraphTests", dependencies: ["RecastGraph", "RecastTensor", "TestSupport"]),
     .testTarget(name: "RecastCLITests", dependencies: ["recast", "TestSupport"]),

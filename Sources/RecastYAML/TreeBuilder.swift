@@ -164,19 +164,22 @@ struct TreeBuilder {
         help: didYouMean(name, among: known.sorted())))
   }
 
-  /// Explicit (non-merged) keys must be unique by `Node.keyString`.
+  /// Explicit (non-merged) keys must be unique as YAML values: `16` and `0x10` are the same key, while
+  /// `0` (an integer) and `"0"` (a string) are different keys — the recipe layer, which reads both as
+  /// index 0, reports that pair itself.
   private static func checkDuplicateKeys(_ pairs: [Pair]) throws(DiagnosticError) {
     guard pairs.count > 1 else { return }
-    var seen: [String: SourceSpan] = [:]
+    var seen: [ScalarValue: SourceSpan] = [:]
     seen.reserveCapacity(pairs.count)
     for pair in pairs {
-      guard let key = pair.key.keyString else { continue }
-      if let first = seen[key] {
-        var diagnostic = Diagnostic.error("yaml.duplicate-key", "duplicate key '\(key)' in mapping", at: pair.key.span)
-        diagnostic.notes.append(.init("'\(key)' is first defined here", span: first))
+      guard let key = pair.key.scalar else { continue }
+      if let first = seen[key.value] {
+        let text = pair.key.keyString ?? key.text
+        var diagnostic = Diagnostic.error("yaml.duplicate-key", "duplicate key '\(text)' in mapping", at: pair.key.span)
+        diagnostic.notes.append(.init("'\(text)' is first defined here", span: first))
         throw DiagnosticError(diagnostic)
       }
-      seen[key] = pair.key.span
+      seen[key.value] = pair.key.span
     }
   }
 

@@ -90,11 +90,12 @@ import Testing
     #expect(d.notes.first?.span.map(position) == [1, 1])
   }
 
-  @Test func keysAreComparedByResolvedString() throws {
-    let d = try #require(failure("m:\n  0: a\n  \"0\": b\n"))
+  @Test func keysAreComparedAsYAMLValues() throws {
+    let d = try #require(failure("m:\n  a: 1\n  \"a\": 2\n"))
     #expect(d.id == "yaml.duplicate-key")
     #expect(position(d.span) == [3, 3])
     #expect(failure("{0x10: a, 16: b}")?.id == "yaml.duplicate-key")
+    #expect(parsed("m:\n  0: a\n  \"0\": b\n") != nil)  // an int and a string: distinct YAML keys
     #expect(parsed("{1: a, '1.0': b, true: c, 'True': d}") != nil)
   }
 
