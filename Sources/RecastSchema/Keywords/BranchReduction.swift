@@ -79,7 +79,7 @@ extension Evaluator {
         let foundText = found.map(Rendering.found) ?? "something else"
         report(
           "enum", id, node, "\(name) must be one of \(Rendering.list(allowed)); found \(foundText)",
-          help: found?.string.flatMap { didYouMean($0, among: allowed) }, span: span, allowed: allowed)
+          help: found?.string.flatMap { Suggestion.didYouMean($0, among: allowed) }, span: span, allowed: allowed)
         errors[errors.count - 1].instancePath = target
         return
       }

@@ -24,7 +24,7 @@ extension Evaluator {
     let listed = values.map(Rendering.listed)
     report(
       "enum", id, node, "\(path.subject) must be one of \(Rendering.list(listed)); found \(Rendering.found(node))",
-      help: node.string.flatMap { didYouMean($0, among: values.compactMap(\.string)) }, allowed: listed)
+      help: node.string.flatMap { Suggestion.didYouMean($0, among: values.compactMap(\.string)) }, allowed: listed)
     return false
   }
 
@@ -33,7 +33,7 @@ extension Evaluator {
     guard collectErrors else { return false }
     report(
       "const", id, node, "\(path.subject) must be \(Rendering.expected(value)); found \(Rendering.found(node))",
-      help: node.string.flatMap { didYouMean($0, among: value.string.map { [$0] } ?? []) },
+      help: node.string.flatMap { Suggestion.didYouMean($0, among: value.string.map { [$0] } ?? []) },
       allowed: [Rendering.listed(value)])
     return false
   }

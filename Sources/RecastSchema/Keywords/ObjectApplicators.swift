@@ -61,7 +61,7 @@ extension Evaluator {
       return
     }
     let known = knownKeys(id)
-    let help = didYouMean(key, among: known.names) ?? (known.names.isEmpty && known.patterns.isEmpty ? nil : {
+    let help = Suggestion.didYouMean(key, among: known.names) ?? (known.names.isEmpty && known.patterns.isEmpty ? nil : {
       let listed = known.names + known.patterns.map { "/\($0)/" }
       return "allowed keys: \(Rendering.list(listed, limit: 15))"
     }())
