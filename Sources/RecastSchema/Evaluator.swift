@@ -26,8 +26,11 @@ struct Annotations {
 /// evaluates everything and records a ``ValidationError`` per failure. Subschemas whose outcome is discarded
 /// (`not`, `if`, `contains`, the branches of `anyOf`/`oneOf`) are evaluated quietly.
 struct Evaluator {
-  /// Deepest nesting of subschema evaluations before giving up (a `$ref` cycle that never consumes input).
-  static let maxDepth = 350
+  /// Most subschemas applied in place to one value before giving up: a `$ref` cycle that never moves into the
+  /// instance would otherwise recurse forever.
+  static let maxInPlaceDepth = 128
+  /// Deepest nesting of evaluations overall, so that a hostile instance cannot exhaust the stack.
+  static let maxDepth = 3000
 
   let program: Program
   var collectErrors: Bool
@@ -37,6 +40,8 @@ struct Evaluator {
   /// Dynamic scope: the resources entered, outermost first.
   var scope: [Int] = []
   var depth = 0
+  /// Evaluations nested on the current value (reset when moving to a child value).
+  var inPlaceDepth = 0
 
   init(program: Program, collectErrors: Bool) {
     self.program = program
@@ -51,15 +56,21 @@ struct Evaluator {
       if !constant && collectErrors { report("false", id, node, "\(path.subject) is not allowed here") }
       return constant
     }
-    if depth >= Self.maxDepth {
-      report("depth-limit", id, node, "schema evaluation nested deeper than \(Self.maxDepth) levels (a '$ref' cycle?)")
+    if inPlaceDepth >= Self.maxInPlaceDepth || depth >= Self.maxDepth {
+      let message =
+        inPlaceDepth >= Self.maxInPlaceDepth
+        ? "more than \(Self.maxInPlaceDepth) subschemas apply to one value (a '$ref' cycle?)"
+        : "the value is nested too deeply to validate (more than \(Self.maxDepth) levels of subschemas)"
+      if collectErrors { report("depth-limit", id, node, message) }
       return false
     }
     depth += 1
+    inPlaceDepth += 1
     let pushed = scope.last != unit.resource
     if pushed { scope.append(unit.resource) }
     defer {
       depth -= 1
+      inPlaceDepth -= 1
       if pushed { scope.removeLast() }
     }
     let gather = collect || unit.needsAnnotations
@@ -146,6 +157,9 @@ struct Evaluator {
   mutating func evaluateChild(
     _ id: SchemaID, _ node: Node, at component: PathComponent, _ annotations: inout Annotations, collect: Bool = false
   ) -> Bool {
+    let saved = inPlaceDepth
+    inPlaceDepth = 0
+    defer { inPlaceDepth = saved }
     guard collectErrors else { return evaluate(id, node, &annotations, collect: collect) }
     path.append(component)
     defer { path.removeLast() }

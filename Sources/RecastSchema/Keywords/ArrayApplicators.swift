@@ -31,7 +31,7 @@ extension Evaluator {
   ) -> Bool {
     guard let items = node.sequence else { return true }
     var count = 0
-    for (i, item) in items.enumerated() where quietly({ $0.evaluate(schema, item) }) {
+    for (i, item) in items.enumerated() where quietly({ $0.evaluateChild(schema, item, at: .index(i)) }) {
       count += 1
       local.itemIndices.insert(i)
     }
