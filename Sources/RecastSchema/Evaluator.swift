@@ -144,7 +144,8 @@ struct Evaluator {
 
   /// Runs `body` collecting errors, and returns its result with the errors it produced (removed from `errors`).
   mutating func capturing(_ body: (inout Evaluator) -> Bool) -> (valid: Bool, errors: [ValidationError]) {
-    let saved = collectErrors, start = errors.count
+    let saved = collectErrors
+    let start = errors.count
     collectErrors = true
     defer { collectErrors = saved }
     let valid = body(&self)
@@ -180,7 +181,8 @@ struct Evaluator {
     guard collectErrors else { return }
     let location = program.units[id].location
     var error = ValidationError(
-      keyword: keyword, instancePath: path.jsonPointer, schemaPath: keyword == "false" ? location : location + "/" + keyword,
+      keyword: keyword, instancePath: path.jsonPointer,
+      schemaPath: keyword == "false" ? location : location + "/" + keyword,
       message: message, span: span ?? node.span, help: help)
     error.allowed = allowed
     error.expectedTypes = expectedTypes

@@ -92,7 +92,8 @@ private struct Parser {
     case UInt8(ascii: "\""):
       let start = mark
       let text = try parseString()
-      return Node(kind: .scalar(Scalar(text: text, value: .string(text))), span: span(from: start), style: .doubleQuoted)
+      return Node(
+        kind: .scalar(Scalar(text: text, value: .string(text))), span: span(from: start), style: .doubleQuoted)
     case UInt8(ascii: "t"): return try parseLiteral("true", .bool(true))
     case UInt8(ascii: "f"): return try parseLiteral("false", .bool(false))
     case UInt8(ascii: "n"): return try parseLiteral("null", .null)

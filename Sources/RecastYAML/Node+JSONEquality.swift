@@ -11,7 +11,8 @@ extension Node {
       for (x, y) in zip(a, b) where !x.jsonEquals(y) { return false }
       return true
     case (.mapping(let a), .mapping(let b)):
-      let left = Self.lastValues(a), right = Self.lastValues(b)
+      let left = Self.lastValues(a)
+      let right = Self.lastValues(b)
       guard let left, let right, left.count == right.count else { return false }
       for (key, value) in left {
         guard let match = right[key], value.jsonEquals(match) else { return false }
@@ -40,7 +41,8 @@ extension ScalarValue {
     switch (self, other) {
     case (.null, .null): return true
     case (.bool(let a), .bool(let b)): return a == b
-    case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)  // code points, not canonical equivalence
+    // Strings compare by code points (JSON), not by Swift's canonical equivalence.
+    case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
     case (.int(let a), .int(let b)): return a == b
     case (.float(let a), .float(let b)): return a == b
     case (.int(let a), .float(let b)), (.float(let b), .int(let a)): return Int(exactly: b) == a

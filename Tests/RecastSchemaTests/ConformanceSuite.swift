@@ -54,7 +54,8 @@ enum ConformanceSuite {
   static let knownFailures: [String: String] = {
     guard let text = try? String(contentsOf: knownFailuresFile, encoding: .utf8) else { return [:] }
     var result: [String: String] = [:]
-    for line in text.split(separator: "\n") where !line.hasPrefix("#") && !line.trimmingCharacters(in: .whitespaces).isEmpty {
+    for line in text.split(separator: "\n")
+    where !line.hasPrefix("#") && !line.trimmingCharacters(in: .whitespaces).isEmpty {
       let fields = line.components(separatedBy: " | ")
       guard fields.count == 4 else { continue }
       result[fields[0...2].joined(separator: " | ")] = fields[3]

@@ -28,7 +28,8 @@ import Testing
   /// Prints the pass counts, required and optional separately.
   @Test func summary() throws {
     for (name, files) in [("required", ConformanceSuite.requiredFiles), ("optional", ConformanceSuite.optionalFiles)] {
-      var passed = 0, total = 0
+      var passed = 0
+      var total = 0
       for file in files {
         let outcomes = try ConformanceSuite.run(file: file)
         total += outcomes.count

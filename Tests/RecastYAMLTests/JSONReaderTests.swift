@@ -24,7 +24,7 @@ import Testing
 
   @Test(arguments: [
     ("0", ScalarValue.int(0)), ("-12", .int(-12)), ("9223372036854775807", .int(Int.max)),
-    ("-9223372036854775808", .int(Int.min)), ("9223372036854775808", .float(9223372036854775808)),
+    ("-9223372036854775808", .int(Int.min)), ("9223372036854775808", .float(9_223_372_036_854_775_808)),
     ("1.0", .float(1)), ("1e2", .float(100)), ("-0.5E-1", .float(-0.05)), ("1E+2", .float(100)),
   ])
   func numbers(text: String, value: ScalarValue) throws {

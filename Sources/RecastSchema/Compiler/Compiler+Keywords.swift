@@ -27,14 +27,20 @@ extension Compiler {
       let value = pair.value
       switch keyword {
       case "$ref":
-        guard let reference = value.string else { invalid("'$ref' must be a string", at: value); continue }
+        guard let reference = value.string else {
+          invalid("'$ref' must be a string", at: value)
+          continue
+        }
         if let target = resolve(reference, base: p.base) {
           keywords.append(.ref(target))
         } else {
           invalid("cannot resolve '$ref' '\(reference)'", at: value)
         }
       case "$dynamicRef":
-        guard let reference = value.string else { invalid("'$dynamicRef' must be a string", at: value); continue }
+        guard let reference = value.string else {
+          invalid("'$dynamicRef' must be a string", at: value)
+          continue
+        }
         guard let target = resolve(reference, base: p.base) else {
           invalid("cannot resolve '$dynamicRef' '\(reference)'", at: value)
           continue
@@ -56,14 +62,20 @@ extension Compiler {
           case "if":
             if let id = child("if") { keywords.append(.conditional(if: id, then: child("then"), else: child("else"))) }
           case "dependentSchemas":
-            guard let entries = value.mapping else { invalid("'dependentSchemas' must be an object", at: value); continue }
+            guard let entries = value.mapping else {
+              invalid("'dependentSchemas' must be an object", at: value)
+              continue
+            }
             let list = entries.compactMap { entry -> (key: String, schema: SchemaID)? in
               guard let name = entry.key.keyString, let id = child(keyword, name) else { return nil }
               return (name, id)
             }
             keywords.append(.dependentSchemas(list))
           case "properties":
-            guard let entries = value.mapping else { invalid("'properties' must be an object", at: value); continue }
+            guard let entries = value.mapping else {
+              invalid("'properties' must be an object", at: value)
+              continue
+            }
             hasObjects = true
             objects.hasProperties = true
             for entry in entries {
@@ -90,10 +102,13 @@ extension Compiler {
           case "propertyNames": if let id = child(keyword) { keywords.append(.propertyNames(id)) }
           case "prefixItems": if let ids = children(keyword, value) { keywords.append(.prefixItems(ids)) }
           case "items":
-            if let id = child(keyword) { keywords.append(.items(id, from: p.node["prefixItems"]?.sequence?.count ?? 0)) }
+            if let id = child(keyword) {
+              keywords.append(.items(id, from: p.node["prefixItems"]?.sequence?.count ?? 0))
+            }
           case "contains":
             guard let id = child(keyword) else { continue }
-            var minimum = 1, maximum: Int? = nil
+            var minimum = 1
+            var maximum: Int? = nil
             if vocabularies.contains(.validation) {
               if let node = p.node["minContains"] { minimum = nonNegativeInteger("minContains", node) ?? 1 }
               if let node = p.node["maxContains"] { maximum = nonNegativeInteger("maxContains", node) }
@@ -131,7 +146,10 @@ extension Compiler {
       }
       return .type(types)
     case "enum":
-      guard let values = value.sequence else { invalid("'enum' must be an array", at: value); return nil }
+      guard let values = value.sequence else {
+        invalid("'enum' must be an array", at: value)
+        return nil
+      }
       return .enumeration(values)
     case "const": return .constant(value)
     case "multipleOf":
@@ -147,7 +165,10 @@ extension Compiler {
     case "maxLength": return nonNegativeInteger(keyword, value).map(Keyword.maxLength)
     case "minLength": return nonNegativeInteger(keyword, value).map(Keyword.minLength)
     case "pattern":
-      guard let source = value.string else { invalid("'pattern' must be a string", at: value); return nil }
+      guard let source = value.string else {
+        invalid("'pattern' must be a string", at: value)
+        return nil
+      }
       do {
         return .pattern(try ECMARegex(source))
       } catch {
@@ -165,10 +186,16 @@ extension Compiler {
     case "maxProperties": return nonNegativeInteger(keyword, value).map(Keyword.maxProperties)
     case "minProperties": return nonNegativeInteger(keyword, value).map(Keyword.minProperties)
     case "required":
-      guard let names = stringArray(value) else { invalid("'required' must be an array of strings", at: value); return nil }
+      guard let names = stringArray(value) else {
+        invalid("'required' must be an array of strings", at: value)
+        return nil
+      }
       return .required(names)
     case "dependentRequired":
-      guard let entries = value.mapping else { invalid("'dependentRequired' must be an object", at: value); return nil }
+      guard let entries = value.mapping else {
+        invalid("'dependentRequired' must be an object", at: value)
+        return nil
+      }
       var list: [(key: String, required: [String])] = []
       for entry in entries {
         guard let key = entry.key.keyString, let names = stringArray(entry.value) else {

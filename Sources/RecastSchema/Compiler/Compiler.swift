@@ -77,7 +77,10 @@ final class Compiler {
     _ node: Node, base: String, resource: Int, location: String, pointers: [(uri: String, pointer: String)],
     vocabularies: Vocabularies
   ) -> SchemaID {
-    var base = base, resource = resource, pointers = pointers, vocabularies = vocabularies
+    var base = base
+    var resource = resource
+    var pointers = pointers
+    var vocabularies = vocabularies
     if let mapping = node.mapping, !mapping.isEmpty {
       if let id = node["$id"]?.string {
         let absolute = URI.split(URI.resolve(id, against: base)).base
@@ -105,8 +108,9 @@ final class Compiler {
     guard let mapping = node.mapping else {
       if unit.constant == nil {
         diagnostics.append(
-          .error("schema.invalid-schema", "a schema must be an object or a boolean, found \(node.typeName)",
-                 at: node.span))
+          .error(
+            "schema.invalid-schema", "a schema must be an object or a boolean, found \(node.typeName)",
+            at: node.span))
       }
       return id
     }
@@ -186,8 +190,9 @@ final class Compiler {
         result.insert(known)
       } else if case .bool(true)? = pair.value.scalar?.value {
         diagnostics.append(
-          .error("schema.invalid-schema", "metaschema '\(uri)' requires unsupported vocabulary '\(vocabulary)'",
-                 at: node["$schema"]?.span ?? node.span))
+          .error(
+            "schema.invalid-schema", "metaschema '\(uri)' requires unsupported vocabulary '\(vocabulary)'",
+            at: node["$schema"]?.span ?? node.span))
       }
     }
     return result

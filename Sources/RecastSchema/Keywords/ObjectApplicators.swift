@@ -40,9 +40,10 @@ extension Evaluator {
 
   /// Applies a property's subschema to its value. A `false` subschema reports the key as not allowed,
   /// pointing at the key.
-  private mutating func applyToProperty(_ schema: SchemaID, _ keyword: String, _ key: String, _ pair: Pair,
-                                        _ id: SchemaID) -> Bool
-  {
+  private mutating func applyToProperty(
+    _ schema: SchemaID, _ keyword: String, _ key: String, _ pair: Pair,
+    _ id: SchemaID
+  ) -> Bool {
     if program.units[schema].constant == false {
       if collectErrors { reportForbiddenKey(keyword, key, pair, id) }
       return false
@@ -61,16 +62,21 @@ extension Evaluator {
       return
     }
     let known = knownKeys(id)
-    let help = Suggestion.didYouMean(key, among: known.names) ?? (known.names.isEmpty && known.patterns.isEmpty ? nil : {
-      let listed = known.names + known.patterns.map { "/\($0)/" }
-      return "allowed keys: \(Rendering.list(listed, limit: 15))"
-    }())
+    let help =
+      Suggestion.didYouMean(key, among: known.names)
+      ?? (known.names.isEmpty && known.patterns.isEmpty
+        ? nil
+        : {
+          let listed = known.names + known.patterns.map { "/\($0)/" }
+          return "allowed keys: \(Rendering.list(listed, limit: 15))"
+        }())
     report(keyword, id, pair.value, "unknown key '\(key)' in \(parent.display)", help: help, span: pair.key.span)
   }
 
   /// The property names and patterns that schema `id` (and the schemas it applies in place) declares.
   func knownKeys(_ id: SchemaID) -> (names: [String], patterns: [String]) {
-    var names: [String] = [], patterns: [String] = []
+    var names: [String] = []
+    var patterns: [String] = []
     var visited: Set<SchemaID> = []
     var queue = [id]
     while let next = queue.popLast(), visited.count < 200 {

@@ -16,7 +16,8 @@ extension Evaluator {
 
   mutating func checkPattern(_ regex: ECMARegex, _ id: SchemaID, _ node: Node) -> Bool {
     guard let string = node.string, !regex.matches(string) else { return true }
-    report("pattern", id, node, "\(path.subject) must match the pattern '\(regex.source)'; found \(Rendering.found(node))")
+    report(
+      "pattern", id, node, "\(path.subject) must match the pattern '\(regex.source)'; found \(Rendering.found(node))")
     return false
   }
 }

@@ -54,7 +54,9 @@ struct ECMARegex: @unchecked Sendable {  // NSRegularExpression is immutable and
       i += 1
       if inClass {
         switch c {
-        case "]": inClass = false; out.append(c)
+        case "]":
+          inClass = false
+          out.append(c)
         case "[", "&": out += "\\" + String(c)
         default: out.append(c)
         }

@@ -20,7 +20,8 @@ enum Suggestion {
   /// True when `b` is `a` with two adjacent characters swapped (`nmae` → `name`), a typo plain edit distance
   /// counts as two edits.
   static func isTransposition(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+    let x = Array(a.unicodeScalars)
+    let y = Array(b.unicodeScalars)
     guard x.count == y.count, x.count >= 2 else { return false }
     let differing = x.indices.filter { x[$0] != y[$0] }
     guard differing.count == 2, differing[1] == differing[0] + 1 else { return false }
@@ -29,7 +30,8 @@ enum Suggestion {
 
   /// Sum of the scalar distances at differing positions (same length), else a large constant.
   private static func closeness(_ a: String, _ b: String) -> Int {
-    let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+    let x = Array(a.unicodeScalars)
+    let y = Array(b.unicodeScalars)
     guard x.count == y.count else { return Int.max / 2 }
     return zip(x, y).reduce(0) { $0 + abs(Int($1.0.value) - Int($1.1.value)) }
   }
