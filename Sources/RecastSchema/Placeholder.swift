@@ -1,1 +1,0 @@
-// The JSON Schema validator lands here.
