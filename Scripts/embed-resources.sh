@@ -15,7 +15,9 @@ emit() {  # emit NAME FILE...
     if grep -q '"""#' "$f"; then echo "embed-resources: $f contains '\"\"\"#'" >&2; exit 1; fi
     printf '    (\n      name: "%s",\n      text: #"""\n' "$(basename "$f")"
     cat "$f"
-    [ -n "$(tail -c1 "$f")" ] && echo
+    # A multi-line literal drops the newline before its closing delimiter: this line restores the
+    # file's final newline (or ends its unterminated last line), so the text matches byte for byte.
+    echo
     printf '"""#\n    ),\n'
   done
   echo "  ]"

@@ -1,6 +1,6 @@
 public import RecastDiagnostics
 public import RecastSchema
-public import RecastYAML
+import RecastYAML
 
 /// The recipe and preset JSON Schemas shipped in the binary, compiled once.
 public enum RecipeSchemas {

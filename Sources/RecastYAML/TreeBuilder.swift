@@ -188,6 +188,7 @@ struct TreeBuilder {
     span: SourceSpan
   ) throws(DiagnosticError) -> Node {
     let tag = shortTag(properties.tag)
+    try checkStandardTag(tag, span: span)
     var value: ScalarValue
     if let tag {
       do {
@@ -207,11 +208,24 @@ struct TreeBuilder {
 
   /// Core scalar tags are wrong on a collection, and `!!seq`/`!!map` must match the collection's kind.
   private static func checkCollectionTag(_ tag: String?, expected: String, span: SourceSpan) throws(DiagnosticError) {
+    try checkStandardTag(tag, span: span)
     guard let tag, tag != expected else { return }
     let coreTags: Set = ["!!str", "!!int", "!!float", "!!bool", "!!null", "!!seq", "!!map"]
     guard coreTags.contains(tag) else { return }
     let what = expected == "!!seq" ? "a sequence" : "a mapping"
     throw DiagnosticError(.error("yaml.tag", "\(what) cannot be tagged \(tag)", at: span))
+  }
+
+  /// Tags of the YAML core schema that Recast honours; any other `!!` tag (`!!python/object`, `!!timestamp`)
+  /// asks for a type Recast does not construct, and is an error rather than being silently ignored.
+  static let supportedStandardTags: Set = ["!!str", "!!int", "!!float", "!!bool", "!!null", "!!seq", "!!map", "!!merge"]
+
+  static func checkStandardTag(_ tag: String?, span: SourceSpan) throws(DiagnosticError) {
+    guard let tag, tag.hasPrefix("!!"), !supportedStandardTags.contains(tag) else { return }
+    throw DiagnosticError(
+      .error(
+        "yaml.tag", "unsupported tag '\(tag)'; Recast reads plain YAML data and constructs no other types", at: span,
+        help: "remove the tag; the core tags !!str, !!int, !!float, !!bool, !!null, !!seq and !!map are accepted"))
   }
 
   /// `tag:yaml.org,2002:int` → `!!int`; any other tag as libyaml reports it after handle expansion (a

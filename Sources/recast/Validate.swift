@@ -36,7 +36,7 @@ struct Validate: ParsableCommand {
     }
     let results = files.map { file in
       let text = try? String(contentsOfFile: file, encoding: .utf8)
-      do {
+      do throws(DiagnosticError) {
         let node = try parseDocument(file)
         return (file: file, text: text, diagnostics: compiled.validate(node).map(\.diagnostic))
       } catch {

@@ -91,12 +91,15 @@ import Testing
   }
 
   @Test func customAndNonSpecificTagsKeepTheTagAndGiveStrings() throws {
-    let node = try #require(parsed("a: !custom 12\nb: ! true\nc: !!timestamp 2001-12-14\n"))
+    let node = try #require(parsed("a: !custom 12\nb: ! true\n"))
     #expect(node["a"]?.tag == "!custom")
     #expect(node["a"]?.scalar?.value == .string("12"))
     #expect(node["b"]?.scalar?.value == .string("true"))
-    #expect(node["c"]?.tag == "!!timestamp")
-    #expect(node["c"]?.scalar?.value == .string("2001-12-14"))
+  }
+
+  @Test(arguments: ["c: !!timestamp 2001-12-14", "c: !!python/object/apply:os.system [ls]", "c: !!set {a: null}"])
+  func standardTagsRecastCannotHonourAreErrors(text: String) throws {
+    #expect(failure(text)?.id == "yaml.tag")
   }
 
   @Test(arguments: [

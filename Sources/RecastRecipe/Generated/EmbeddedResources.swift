@@ -3,7 +3,1139 @@
 /// The JSON Schemas and built-in presets shipped inside the binary.
 enum EmbeddedResources {
   static let schemas: [(name: String, text: String)] = [
+    (
+      name: "preset.schema.json",
+      text: #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "preset.schema.json",
+  "title": "Recast preset",
+  "description": "A shareable Recast preset: a reusable piece of a recipe that other recipes name in `extends`. Usually it holds quantization_spec and quantization_config, and it declares name, version and description. A coreai-opt config file (quantization_spec plus quantization_config, nothing else) is a valid preset as it stands. Every recipe key is allowed; `recast` is optional here.",
+  "$ref": "recipe.schema.json#/$defs/Document"
+}
+
+"""#
+    ),
+    (
+      name: "recipe.schema.json",
+      text: #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "recipe.schema.json",
+  "title": "Recast recipe",
+  "description": "A Recast recipe (format version 1): the model to quantize, the quantization scheme (presets plus per-layer overrides in coreai-opt's config shape), the data, the stages `recast run` executes, and the results it must reach.",
+  "$ref": "#/$defs/Document",
+  "required": ["recast"],
+  "$defs": {
+    "Document": {
+      "description": "Top-level keys shared by recipes and presets. Whether `recast` is required depends on the file kind (recipe: required; preset: optional).",
+      "type": "object",
+      "properties": {
+        "recast": {
+          "description": "Recipe format version. Only 1 exists today; a future incompatible format bumps it so old tools refuse new files instead of misreading them.",
+          "const": 1
+        },
+        "name": {
+          "description": "Short human-readable name, shown in reports and in the lock file. For a preset, the name other recipes use in `extends`.",
+          "type": "string",
+          "minLength": 1
+        },
+        "version": {
+          "description": "Version of this recipe or preset as MAJOR.MINOR.PATCH (semantic versioning), e.g. \"1.0.0\". Quote it so YAML keeps it a string.",
+          "type": "string",
+          "pattern": "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"
+        },
+        "description": {
+          "description": "Free-text explanation of what the file does and when to use it. Shown by `recast lint --explain` and in reports.",
+          "type": "string"
+        },
+        "extends": {
+          "description": "Presets merged underneath this file, in order: each later preset, and finally this file, overrides the earlier ones. Maps merge key by key, a scalar or list replaces the earlier value, and an explicit null is kept as a value. An entry is a built-in preset name (`w8a8`), a name found on the preset path, or a path to a YAML file relative to this file. A single preset may be written without the list.",
+          "type": ["string", "array"],
+          "minLength": 1,
+          "items": {"$ref": "#/$defs/PresetReference"},
+          "uniqueItems": true,
+          "examples": ["w8a8", ["w8a8", "team/overrides.yaml"]]
+        },
+        "model": {
+          "description": "The float model to quantize.",
+          "$ref": "#/$defs/Model"
+        },
+        "allow_unmatched": {
+          "description": "Selectors (copied verbatim from module_name_configs, module_type_configs, op_name_config or op_type_config) that may legitimately match nothing in this model. A selector that matches nothing is normally an error; listing it here turns that into a warning, which is useful for presets shared across several architectures.",
+          "type": "array",
+          "items": {"$ref": "#/$defs/Selector"},
+          "uniqueItems": true
+        },
+        "quantization_spec": {
+          "description": "Named, reusable quantization specs. Give each one a YAML anchor (`act8: &act8 {...}`) and refer to it with an alias (`*act8`) inside quantization_config; the names themselves are labels for readers and reports.",
+          "$ref": "#/$defs/SpecLibrary"
+        },
+        "quantization_config": {
+          "description": "Which tensors of which ops and modules are quantized, and how. Same shape as coreai-opt's `quantization_config` YAML, so a coreai-opt config file can be used unchanged.",
+          "$ref": "#/$defs/QuantizerConfig",
+          "type": ["object", "null"]
+        },
+        "data": {
+          "description": "Data sets the stages read: calibration batches, training batches with labels, and validation data for evaluation. Paths are relative to the file that declares them.",
+          "$ref": "#/$defs/DataSets"
+        },
+        "stages": {
+          "description": "The steps `recast run` executes, in order. Each item is a one-key map naming the stage (`- calibrate: {samples: 64}`); a stage whose settings are all defaults may be written with an empty value (`- calibrate:`). `recast lint` accepts a recipe without stages; `recast run` needs at least one.",
+          "type": "array",
+          "items": {"$ref": "#/$defs/Stage"}
+        },
+        "expect": {
+          "description": "Assertions checked after the run, for use as a CI gate: each key is a metric and each value a comparison such as \">= 0.98\". Evaluation metrics refer to the last evaluate stage that computed them. A failed assertion makes `recast run` exit with an error after writing its outputs.",
+          "$ref": "#/$defs/Expectations"
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "PresetReference": {
+      "description": "A preset: a built-in name such as `w8a8`, a name found on the preset path, or a path to a .yaml file (relative to the file that names it).",
+      "type": "string",
+      "minLength": 1,
+      "examples": ["w8", "w4", "w4_per_block", "w8a8", "w8a8_asym", "fp8", "mxfp4", "w4a8_qat", "w2a8_qat"]
+    },
+
+    "Model": {
+      "description": "Location of the float ONNX model.",
+      "type": "object",
+      "properties": {
+        "path": {
+          "description": "Path to the .onnx file, relative to the recipe file.",
+          "type": "string",
+          "pattern": "\\.onnx$"
+        },
+        "sha256": {
+          "description": "Expected SHA-256 of the model file as 64 lowercase hex digits. When given, `recast run` refuses a model whose digest differs.",
+          "type": "string",
+          "pattern": "^[0-9a-f]{64}$"
+        }
+      },
+      "required": ["path"],
+      "additionalProperties": false
+    },
+
+    "Selector": {
+      "description": "A regular expression that must match a whole name (not a substring): `features\\.0` matches only module `features.0`, `layer[12]\\..*` every module under layer1 and layer2. A plain name without special characters matches exactly itself.",
+      "type": "string",
+      "minLength": 1
+    },
+
+    "SpecLibrary": {
+      "description": "Map from a spec name to a QuantizationSpec.",
+      "type": "object",
+      "propertyNames": {
+        "description": "Spec name: letters, digits, `_`, `-` and `.`, starting with a letter or `_`.",
+        "pattern": "^[A-Za-z_][A-Za-z0-9_.-]*$"
+      },
+      "additionalProperties": {"$ref": "#/$defs/QuantizationSpec"}
+    },
+
+    "QuantizationSpec": {
+      "description": "How one tensor is quantized: element type, scheme, granularity and the algorithms that compute its scale and zero point. Omitted fields take coreai-opt's defaults (int8, symmetric, per tensor, automatic calculators).",
+      "type": "object",
+      "$ref": "#/$defs/QuantizationSpecFields"
+    },
+
+    "QuantizationSpecOrNull": {
+      "description": "A QuantizationSpec, or null to leave the tensor in floating point.",
+      "type": ["object", "null"],
+      "$ref": "#/$defs/QuantizationSpecFields"
+    },
+
+    "QuantizationSpecFields": {
+      "description": "The fields of a QuantizationSpec (used by QuantizationSpec and QuantizationSpecOrNull, which add the type).",
+      "properties": {
+        "dtype": {
+          "description": "Element type of the quantized values. Weights may use any of them; activations only int8, uint8 and float8_e4m3fn (float8_e5m2 works with a warning). float4_e2m1fn_x2 is coreai-opt's spelling of float4_e2m1fn and means the same.",
+          "$ref": "#/$defs/QuantizedDType"
+        },
+        "qscheme": {
+          "description": "How the zero point is placed. `symmetric`: zero point 0 for signed types (the midpoint for unsigned ones) and scale from the largest magnitude. `asymmetric`: the observed range, widened to contain 0, is mapped onto the whole integer range with an integer zero point.",
+          "enum": ["symmetric", "asymmetric"]
+        },
+        "qformulation": {
+          "description": "Quantization formula. `zp`: q = clamp(round(x / scale) + zero_point). `minval`: q = clamp(round((x - minval) / scale) + qmin), storing the range minimum instead of a zero point.",
+          "enum": ["zp", "minval"]
+        },
+        "granularity": {
+          "description": "How many scales the tensor gets: one for the whole tensor, one per channel along an axis, or one per block of consecutive elements.",
+          "$ref": "#/$defs/Granularity"
+        },
+        "fake_quantize_cls": {
+          "description": "Fake-quantize implementation used while the model is prepared (calibration, QAT). A built-in name or the name under which a custom implementation was registered through the Swift API.",
+          "anyOf": [
+            {"const": "default", "description": "Quantize then dequantize in the forward pass; straight-through gradient (zero outside the clamp range)."},
+            {"const": "lsq", "description": "Like `default`, but the scale is a trainable parameter (learned step size) during QAT."},
+            {"$ref": "#/$defs/RegisteredName"}
+          ]
+        },
+        "qparam_calculator_cls": {
+          "description": "Algorithm that turns observed statistics into scale and zero point. A built-in name or a custom name registered through the Swift API; `recast lint` warns about names it does not know.",
+          "anyOf": [
+            {"const": "default", "description": "`static` for weights, `moving_average` for activations."},
+            {"const": "static", "description": "Range of the latest batch only (for weights: the tensor itself)."},
+            {"const": "moving_average", "description": "Exponential moving average of per-batch min and max (averaging constant 0.01)."},
+            {"const": "global_minmax", "description": "Running minimum and maximum over every batch seen (what onnxruntime's MinMax calibration does)."},
+            {"const": "percentile", "description": "Histogram of all batches; clips the range at a high percentile to ignore outliers."},
+            {"const": "mse", "description": "Searches the clipping range that minimises the mean squared quantization error over a histogram of all batches."},
+            {"$ref": "#/$defs/RegisteredName"}
+          ]
+        },
+        "range_calculator_cls": {
+          "description": "Algorithm that reduces a batch to the statistics the qparam calculator consumes. A built-in name or a custom registered name.",
+          "anyOf": [
+            {"const": "minmax", "description": "Minimum and maximum of each scale group (tensor, channel or block)."},
+            {"$ref": "#/$defs/RegisteredName"}
+          ]
+        },
+        "float_range": {
+          "description": "Fixed float range [min, max] to quantize, instead of (or bounding) the observed one; either end may be null to keep the observed value. The range must contain 0 and min must be below max.",
+          "type": "array",
+          "prefixItems": [
+            {"description": "Lower end of the range, or null for the observed minimum.", "type": ["number", "null"]},
+            {"description": "Upper end of the range, or null for the observed maximum.", "type": ["number", "null"]}
+          ],
+          "minItems": 2,
+          "maxItems": 2
+        },
+        "scale_dtype": {
+          "description": "Type the scales are stored in. null (or omitted) picks one from `dtype`; `float8_e8m0fnu` forces power-of-two scales as in the OCP MX formats (MXFP4, MXFP8).",
+          "enum": ["float32", "float16", "bfloat16", "float8_e8m0fnu", null]
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "QuantizedDType": {
+      "description": "Element type of quantized values.",
+      "enum": [
+        "int2", "uint2", "int4", "uint4", "int8", "uint8",
+        "float8_e4m3fn", "float8_e5m2", "float4_e2m1fn", "float4_e2m1fn_x2"
+      ]
+    },
+
+    "RegisteredName": {
+      "description": "Name of a component registered through the Swift API: letters, digits and `_`, starting with a letter or `_`.",
+      "type": "string",
+      "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"
+    },
+
+    "Granularity": {
+      "description": "Scale granularity. `axis` may be given for per_channel and per_block; `block_size` only for per_block.",
+      "type": "object",
+      "properties": {
+        "type": {
+          "description": "`per_tensor`: one scale for the tensor. `per_channel`: one scale per index along `axis`. `per_block`: one scale per `block_size` consecutive elements along `axis`, separately for every index of the other axes.",
+          "enum": ["per_tensor", "per_channel", "per_block"]
+        },
+        "axis": {
+          "description": "Axis of the scales (per_channel) or of the blocks (per_block); negative values count from the end. Omitted or null: chosen from the op — the output-channel axis for per_channel, the input-channel axis for per_block, swapped for ConvTranspose.",
+          "type": ["integer", "null"]
+        },
+        "block_size": {
+          "description": "Elements per block along `axis`; required for per_block and must be a positive divisor of that axis' length.",
+          "type": ["integer", "null"]
+        }
+      },
+      "required": ["type"],
+      "dependentSchemas": {
+        "axis": {
+          "properties": {"type": {"description": "An axis is only meaningful for per_channel and per_block.", "enum": ["per_channel", "per_block"]}}
+        },
+        "block_size": {
+          "properties": {"type": {"description": "A block size is only meaningful for per_block.", "const": "per_block"}}
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "TensorSpecMap": {
+      "description": "Which tensors of a group (inputs, outputs or state) are quantized with which spec. Keys: `\"*\"` for every tensor of the group, a position (`0`, `1`, ...) or a name (`weight`, `bias`); a specific key wins over `\"*\"`. Values: a QuantizationSpec, or null to keep that tensor in floating point. Integer keys are read as their decimal text, so `0` and `\"0\"` are the same key.",
+      "propertyNames": {
+        "description": "`*`, a non-negative position without leading zeros, or a tensor name.",
+        "pattern": "^(\\*|0|[1-9][0-9]*|[A-Za-z_][A-Za-z0-9_.]*)$"
+      },
+      "additionalProperties": {"$ref": "#/$defs/QuantizationSpecOrNull"}
+    },
+
+    "OpQuantizerConfig": {
+      "description": "Quantization of the ops one op_type_config or op_name_config entry selects. Fields left out take coreai-opt's defaults, not the values of the enclosing module config.",
+      "properties": {
+        "op_input_spec": {
+          "description": "Specs for the op's input activations, keyed by `\"*\"`, input position or input name. null or an empty value leaves every input in floating point. Omitted: coreai-opt's default, int8 symmetric per-tensor on every input.",
+          "$ref": "#/$defs/TensorSpecMap",
+          "type": ["object", "null"]
+        },
+        "op_output_spec": {
+          "description": "Specs for the op's output activations, keyed by `\"*\"`, output position or output name. null or an empty value leaves every output in floating point. Omitted: coreai-opt's default, int8 symmetric per-tensor on every output.",
+          "$ref": "#/$defs/TensorSpecMap",
+          "type": ["object", "null"]
+        },
+        "op_state_spec": {
+          "description": "Specs for the op's parameters (stored tensors), keyed by parameter name — `weight`, `bias` — or `\"*\"`. null or an empty value leaves all parameters in floating point. Omitted: coreai-opt's default, int8 symmetric per-channel on `weight` only.",
+          "$ref": "#/$defs/TensorSpecMap",
+          "type": ["object", "null"]
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "OpConfigMap": {
+      "description": "Map from a selector to an OpQuantizerConfig, or to null to leave the selected ops in floating point. Within the map a later entry overrides an earlier one.",
+      "propertyNames": {"$ref": "#/$defs/Selector"},
+      "additionalProperties": {
+        "description": "Settings for the selected ops, or null to leave them unquantized.",
+        "$ref": "#/$defs/OpQuantizerConfig",
+        "type": ["object", "null"]
+      }
+    },
+
+    "ModuleQuantizerConfig": {
+      "description": "Quantization of every op inside one scope: the whole model (global_config) or the modules a module_type_configs / module_name_configs entry selects. Fields left out take coreai-opt's defaults (W8A8), not the values of a less specific level.",
+      "properties": {
+        "op_input_spec": {
+          "description": "Specs for the input activations of every op in this scope, keyed by `\"*\"`, input position or input name. null or an empty value leaves every input in floating point. Omitted: coreai-opt's default, int8 symmetric per-tensor on every input.",
+          "$ref": "#/$defs/TensorSpecMap",
+          "type": ["object", "null"]
+        },
+        "op_output_spec": {
+          "description": "Specs for the output activations of every op in this scope, keyed by `\"*\"`, output position or output name. null or an empty value leaves every output in floating point. Omitted: coreai-opt's default, int8 symmetric per-tensor on every output.",
+          "$ref": "#/$defs/TensorSpecMap",
+          "type": ["object", "null"]
+        },
+        "op_state_spec": {
+          "description": "Specs for the parameters (stored tensors) of every op in this scope, keyed by parameter name — `weight`, `bias` — or `\"*\"`. null or an empty value leaves all parameters in floating point. Omitted: coreai-opt's default, int8 symmetric per-channel on `weight` only.",
+          "$ref": "#/$defs/TensorSpecMap",
+          "type": ["object", "null"]
+        },
+        "op_type_config": {
+          "description": "Overrides for ops of given types inside this scope, keyed by op type: an ONNX type (`Conv`, `Gemm`, `MatMul`, `Softmax`) or its aten name (`conv2d`, `linear`, `matmul`, `softmax`). null for an entry leaves those ops unquantized.",
+          "$ref": "#/$defs/OpConfigMap",
+          "type": ["object", "null"]
+        },
+        "op_name_config": {
+          "description": "Overrides for individual ops inside this scope, keyed by a regular expression matched against the whole op name (as `recast inspect` prints it). Takes precedence over op_type_config.",
+          "$ref": "#/$defs/OpConfigMap",
+          "type": ["object", "null"]
+        },
+        "module_input_spec": {
+          "description": "Specs for the tensors entering the selected module, keyed by `\"*\"`, argument position or argument name: quantizes the module boundary instead of (or in addition to) the ops inside.",
+          "$ref": "#/$defs/TensorSpecMap",
+          "type": ["object", "null"]
+        },
+        "module_output_spec": {
+          "description": "Specs for the tensors leaving the selected module, keyed by `\"*\"`, output position or output name.",
+          "$ref": "#/$defs/TensorSpecMap",
+          "type": ["object", "null"]
+        },
+        "module_state_spec": {
+          "description": "Specs for the module's own parameters, keyed by parameter name or `\"*\"`.",
+          "$ref": "#/$defs/TensorSpecMap",
+          "type": ["object", "null"]
+        },
+        "qat_schedule": {
+          "description": "When observers and fake quantization switch on and off during QAT for the quantizers of this scope. Omitted: observers and fake quantization on from step 0 and never switched off.",
+          "$ref": "#/$defs/QATSchedule",
+          "type": ["object", "null"]
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "ModuleConfigMap": {
+      "description": "Map from a selector to a ModuleQuantizerConfig, or to null to disable quantization inside the selected modules (a more specific level can re-enable it). Within the map a later entry overrides an earlier one.",
+      "propertyNames": {"$ref": "#/$defs/Selector"},
+      "additionalProperties": {
+        "description": "Settings for the selected modules, or null to leave them unquantized.",
+        "$ref": "#/$defs/ModuleQuantizerConfig",
+        "type": ["object", "null"]
+      }
+    },
+
+    "QuantizerConfig": {
+      "description": "coreai-opt's QuantizerConfig. Precedence: module_name_configs over module_type_configs over global_config.",
+      "properties": {
+        "execution_mode": {
+          "description": "`graph` (default): Conv+BatchNorm folded before weight quantization, one quantizer pair around fused patterns such as Conv-BN-ReLU, shared qparams across value-preserving ops, op names from the graph. `eager`: every op quantized on its own, BatchNorm kept, op names from module call sites.",
+          "enum": ["graph", "eager"]
+        },
+        "global_config": {
+          "description": "Settings for every op in the model. Omitted: coreai-opt's default W8A8 (int8 per-channel weights, int8 per-tensor activations). null: nothing is quantized except what module_type_configs or module_name_configs enable.",
+          "$ref": "#/$defs/ModuleQuantizerConfig",
+          "type": ["object", "null"]
+        },
+        "module_type_configs": {
+          "description": "Settings for modules of given classes, keyed by the fully qualified class name (`torch.nn.modules.linear.Linear`, `torch.nn.modules.conv.Conv2d`), matched as a whole-string regular expression. Overrides global_config.",
+          "$ref": "#/$defs/ModuleConfigMap",
+          "type": ["object", "null"]
+        },
+        "module_name_configs": {
+          "description": "Settings for modules with given names (`features.0`, `encoder.layer.3.attention`), each key a regular expression matched against the whole module name. Overrides module_type_configs and global_config.",
+          "$ref": "#/$defs/ModuleConfigMap",
+          "type": ["object", "null"]
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "SchedulePoint": {
+      "description": "A point in training: an optimizer step count (integer), `{at_epoch: N}` for the start of epoch N (counted from 0; fractions allowed), or null for never. Must not be negative.",
+      "type": ["integer", "object", "null"],
+      "properties": {
+        "at_epoch": {
+          "description": "Epoch at whose start the event happens, counted from 0. A fraction such as 1.5 means half-way through epoch 1.",
+          "type": "number"
+        }
+      },
+      "required": ["at_epoch"],
+      "additionalProperties": false
+    },
+
+    "QATSchedule": {
+      "description": "Observer and fake-quantize switching during training. Order: enable_observer <= enable_fake_quant <= disable_observer.",
+      "properties": {
+        "enable_observer": {
+          "description": "When range observers start updating scales and zero points. Default 0.",
+          "$ref": "#/$defs/SchedulePoint"
+        },
+        "enable_fake_quant": {
+          "description": "When fake quantization starts affecting the forward pass (and so the loss). Before that the model trains in float while observers collect ranges. Default 0.",
+          "$ref": "#/$defs/SchedulePoint"
+        },
+        "disable_observer": {
+          "description": "When scales and zero points freeze; the weights keep training against the fixed qparams. Default null (never).",
+          "$ref": "#/$defs/SchedulePoint"
+        },
+        "freeze_bn": {
+          "description": "When BatchNorm layers stop updating their running statistics and use them instead of batch statistics (Recast addition). Default null (never).",
+          "$ref": "#/$defs/SchedulePoint"
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "DataSets": {
+      "description": "The data sets stages can read.",
+      "type": "object",
+      "properties": {
+        "calibration": {
+          "description": "Representative inputs for calibrate (and by default for prepare's example inputs). Labels are not needed.",
+          "$ref": "#/$defs/DataSource"
+        },
+        "train": {
+          "description": "Training inputs and labels for QAT; required by every train stage (a distillation loss needs no labels).",
+          "$ref": "#/$defs/DataSource"
+        },
+        "validation": {
+          "description": "Held-out inputs (and labels for top1/top5) for evaluate stages.",
+          "$ref": "#/$defs/DataSource"
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "ArrayFiles": {
+      "description": "Where arrays come from: one .npy file (single-input or single-output models), a map from model input (or output) name to a .npy file, or one .npz file whose keys are those names. The first axis indexes samples.",
+      "type": ["string", "object"],
+      "if": {"type": "string"},
+      "then": {"pattern": "\\.(npy|npz)$"},
+      "else": {
+        "minProperties": 1,
+        "propertyNames": {"minLength": 1},
+        "additionalProperties": {
+          "description": "Path to a .npy file for this input or output.",
+          "type": "string",
+          "pattern": "\\.npy$"
+        }
+      }
+    },
+
+    "DataSource": {
+      "description": "One data set: arrays on disk and how to slice and batch them.",
+      "type": "object",
+      "properties": {
+        "inputs": {
+          "description": "Model inputs: a .npy file, a map from input name to .npy file, or a .npz file keyed by input name. Paths are relative to the file that declares them.",
+          "$ref": "#/$defs/ArrayFiles"
+        },
+        "labels": {
+          "description": "Targets, in the same forms as inputs: class indices for cross_entropy/top1/top5, tensors shaped like the output for mse. Keys of a map or .npz are model output names.",
+          "$ref": "#/$defs/ArrayFiles"
+        },
+        "start": {
+          "description": "Index of the first sample to use (default 0). With `samples`, selects a contiguous range, so one file can be split between calibration and validation.",
+          "type": "integer",
+          "minimum": 0
+        },
+        "samples": {
+          "description": "Number of samples to use from `start` on (default: all that remain).",
+          "type": "integer",
+          "minimum": 1
+        },
+        "batch_size": {
+          "description": "Samples per batch (default 32). A stage may override it.",
+          "type": "integer",
+          "minimum": 1
+        },
+        "shuffle": {
+          "description": "Reshuffle the samples at every epoch (training) using `seed`. Default false.",
+          "type": "boolean"
+        },
+        "seed": {
+          "description": "Seed for shuffling, so runs are reproducible. Default 0.",
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "required": ["inputs"],
+      "additionalProperties": false
+    },
+
+    "DataSetName": {
+      "description": "Name of a data set declared under `data`.",
+      "enum": ["calibration", "train", "validation"]
+    },
+
+    "Stage": {
+      "description": "One step of the run: a map with exactly one key, the stage kind.",
+      "type": "object",
+      "properties": {
+        "prepare": {
+          "description": "Insert fake quantization according to quantization_config and compress the weights. Activation ranges are seeded from the example inputs. Must come before calibrate, evaluate, train and finalize.",
+          "$ref": "#/$defs/PrepareStage",
+          "type": ["object", "null"]
+        },
+        "calibrate": {
+          "description": "Run calibration batches with observers on and fake quantization off, so activation scales fit the data. The model's outputs are not changed while it runs.",
+          "$ref": "#/$defs/CalibrateStage",
+          "type": ["object", "null"]
+        },
+        "evaluate": {
+          "description": "Measure the prepared (or finalized) model on a data set against labels and against the float model. Results go to the report and feed `expect`.",
+          "$ref": "#/$defs/EvaluateStage",
+          "type": ["object", "null"]
+        },
+        "train": {
+          "description": "Quantization-aware training: forward with fake quantization, backward with the straight-through estimator, optimizer steps, QAT schedule advancing per step.",
+          "$ref": "#/$defs/TrainStage"
+        },
+        "finalize": {
+          "description": "Freeze the quantization parameters and replace fake quantization with the backend's quantized representation. Must come after prepare and before export; at most once.",
+          "$ref": "#/$defs/FinalizeStage",
+          "type": ["object", "null"]
+        },
+        "export": {
+          "description": "Write the finalized model, and optionally the report and lock file. Must come after finalize.",
+          "$ref": "#/$defs/ExportStage"
+        }
+      },
+      "minProperties": 1,
+      "maxProperties": 1,
+      "additionalProperties": false
+    },
+
+    "PrepareStage": {
+      "description": "Settings of the prepare stage.",
+      "properties": {
+        "example_inputs": {
+          "description": "Data set whose first samples seed the activation ranges and fix the input shapes (default: `calibration`, else `train`, else `validation`, whichever is declared first in that order). Use representative data when activations are quantized.",
+          "$ref": "#/$defs/DataSetName"
+        },
+        "samples": {
+          "description": "How many leading samples of that data set form the example batch (default 1).",
+          "type": "integer",
+          "minimum": 1
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "CalibrateStage": {
+      "description": "Settings of the calibrate stage.",
+      "properties": {
+        "data": {
+          "description": "Data set to calibrate on (default `calibration`).",
+          "$ref": "#/$defs/DataSetName"
+        },
+        "samples": {
+          "description": "Use only this many samples of the data set (default: all selected by the data set).",
+          "type": "integer",
+          "minimum": 1
+        },
+        "batch_size": {
+          "description": "Samples per calibration batch; overrides the data set's batch_size.",
+          "type": "integer",
+          "minimum": 1
+        },
+        "reseed": {
+          "description": "Restart moving-average calculators from the first calibration batch instead of continuing from the example-input ranges set by prepare (default true). false reproduces coreai-opt exactly, where a single example input can dominate the ranges.",
+          "type": "boolean"
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "Metric": {
+      "description": "An evaluation metric. Accuracy metrics need labels; the others compare the quantized model's outputs with the float model's on the same inputs.",
+      "enum": ["top1", "top5", "sqnr", "cosine", "mse", "max_abs"]
+    },
+
+    "EvaluateStage": {
+      "description": "Settings of the evaluate stage.",
+      "properties": {
+        "data": {
+          "description": "Data set to evaluate on (default `validation`).",
+          "$ref": "#/$defs/DataSetName"
+        },
+        "metrics": {
+          "description": "Metrics to compute: top1/top5 accuracy against labels; sqnr (signal-to-quantization-noise ratio in dB), cosine (mean cosine similarity), mse and max_abs (largest absolute difference) against the float model. Default: top1 when the data set has labels, otherwise sqnr and cosine.",
+          "type": "array",
+          "items": {"$ref": "#/$defs/Metric"},
+          "minItems": 1,
+          "uniqueItems": true
+        },
+        "output": {
+          "description": "Name of the model output the metrics are computed on (default: the first output).",
+          "type": "string",
+          "minLength": 1
+        },
+        "samples": {
+          "description": "Use only this many samples of the data set (default: all selected by the data set).",
+          "type": "integer",
+          "minimum": 1
+        },
+        "batch_size": {
+          "description": "Samples per evaluation batch; overrides the data set's batch_size.",
+          "type": "integer",
+          "minimum": 1
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "TrainStage": {
+      "description": "Settings of a QAT train stage. Give exactly one of `epochs` and `steps`.",
+      "type": "object",
+      "properties": {
+        "data": {
+          "description": "Data set to train on (default `train`).",
+          "$ref": "#/$defs/DataSetName"
+        },
+        "epochs": {
+          "description": "Number of passes over the training data.",
+          "type": "integer",
+          "minimum": 1
+        },
+        "steps": {
+          "description": "Number of optimizer steps (batches), regardless of epoch boundaries.",
+          "type": "integer",
+          "minimum": 1
+        },
+        "optimizer": {
+          "description": "Optimizer and its hyperparameters, written as a one-key map: `{sgd: {lr: 0.01, momentum: 0.9}}`.",
+          "$ref": "#/$defs/Optimizer"
+        },
+        "loss": {
+          "description": "Training loss (default cross_entropy): a name, or a one-key map with parameters such as `{distillation: {temperature: 4}}`.",
+          "$ref": "#/$defs/Loss"
+        },
+        "lr_schedule": {
+          "description": "Learning-rate schedule (default constant): a name, or a one-key map with parameters such as `{cosine: {warmup: 100}}`.",
+          "$ref": "#/$defs/LRSchedule"
+        },
+        "grad_clip": {
+          "description": "Clip the global L2 norm of the gradients to this value before each optimizer step. Omitted: no clipping.",
+          "type": "number",
+          "exclusiveMinimum": 0
+        },
+        "qat_schedule": {
+          "description": "Replaces the qat_schedule of every scope in quantization_config for this stage; step counts are relative to the start of the stage.",
+          "$ref": "#/$defs/QATSchedule",
+          "type": "object"
+        },
+        "seed": {
+          "description": "Seed for everything random in training (shuffling, dropout), so the result is reproducible. Default 0.",
+          "type": "integer",
+          "minimum": 0
+        },
+        "batch_size": {
+          "description": "Samples per training batch; overrides the data set's batch_size.",
+          "type": "integer",
+          "minimum": 1
+        }
+      },
+      "required": ["optimizer"],
+      "oneOf": [
+        {"required": ["epochs"], "not": {"required": ["steps"]}},
+        {"required": ["steps"], "not": {"required": ["epochs"]}}
+      ],
+      "additionalProperties": false
+    },
+
+    "Optimizer": {
+      "description": "Exactly one optimizer kind.",
+      "type": "object",
+      "properties": {
+        "sgd": {
+          "description": "Stochastic gradient descent.",
+          "type": "object",
+          "properties": {
+            "lr": {"$ref": "#/$defs/LearningRate", "description": "Learning rate (step size)."},
+            "momentum": {"description": "Momentum factor in [0, 1); default 0 (plain SGD).", "type": "number", "minimum": 0, "exclusiveMaximum": 1},
+            "nesterov": {"description": "Use Nesterov momentum (needs momentum > 0). Default false.", "type": "boolean"},
+            "weight_decay": {"description": "L2 penalty added to the gradient. Default 0.", "type": "number", "minimum": 0}
+          },
+          "required": ["lr"],
+          "additionalProperties": false
+        },
+        "adam": {
+          "description": "Adam; weight decay is added to the gradient (L2 regularisation).",
+          "$ref": "#/$defs/AdamSettings"
+        },
+        "adamw": {
+          "description": "AdamW; weight decay is applied to the weights directly (decoupled).",
+          "$ref": "#/$defs/AdamSettings"
+        }
+      },
+      "minProperties": 1,
+      "maxProperties": 1,
+      "additionalProperties": false
+    },
+
+    "LearningRate": {
+      "description": "A positive learning rate. Write decimals (0.001); YAML 1.1 tools read 1e-3 as a string.",
+      "type": "number",
+      "exclusiveMinimum": 0
+    },
+
+    "AdamSettings": {
+      "description": "Hyperparameters of Adam and AdamW.",
+      "type": "object",
+      "properties": {
+        "lr": {"$ref": "#/$defs/LearningRate", "description": "Learning rate."},
+        "betas": {
+          "description": "Decay rates [beta1, beta2] of the first and second moment estimates; default [0.9, 0.999].",
+          "type": "array",
+          "items": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+          "minItems": 2,
+          "maxItems": 2
+        },
+        "eps": {"description": "Term added to the denominator for numerical stability; default 0.00000001.", "type": "number", "exclusiveMinimum": 0},
+        "weight_decay": {"description": "Weight decay; default 0 for adam, 0.01 for adamw.", "type": "number", "minimum": 0}
+      },
+      "required": ["lr"],
+      "additionalProperties": false
+    },
+
+    "Loss": {
+      "description": "A loss name, or a one-key map from loss name to its parameters.",
+      "type": ["string", "object"],
+      "if": {"type": "string"},
+      "then": {
+        "enum": ["cross_entropy", "mse", "distillation"]
+      },
+      "else": {
+        "properties": {
+          "cross_entropy": {
+            "description": "Softmax cross-entropy against integer class labels.",
+            "type": ["object", "null"],
+            "properties": {
+              "label_smoothing": {"description": "Label smoothing factor in [0, 1); default 0.", "type": "number", "minimum": 0, "exclusiveMaximum": 1}
+            },
+            "additionalProperties": false
+          },
+          "mse": {
+            "description": "Mean squared error against labels shaped like the output.",
+            "type": ["object", "null"],
+            "additionalProperties": false
+          },
+          "distillation": {
+            "description": "KL divergence from the float model's softened outputs to the quantized model's; needs no labels.",
+            "type": ["object", "null"],
+            "properties": {
+              "temperature": {"description": "Softmax temperature applied to both models' logits; default 1.", "type": "number", "exclusiveMinimum": 0}
+            },
+            "additionalProperties": false
+          }
+        },
+        "minProperties": 1,
+        "maxProperties": 1,
+        "additionalProperties": false
+      }
+    },
+
+    "LRSchedule": {
+      "description": "A schedule name, or a one-key map from schedule name to its parameters.",
+      "type": ["string", "object"],
+      "if": {"type": "string"},
+      "then": {
+        "enum": ["constant", "cosine", "step"]
+      },
+      "else": {
+        "properties": {
+          "constant": {
+            "description": "The optimizer's lr throughout (after warm-up).",
+            "type": ["object", "null"],
+            "properties": {
+              "warmup": {"$ref": "#/$defs/SchedulePoint", "description": "Length of a linear warm-up from 0 to lr, in steps or `{at_epoch: N}`. Default 0."}
+            },
+            "additionalProperties": false
+          },
+          "cosine": {
+            "description": "Cosine decay from lr to min_lr over the stage (after warm-up).",
+            "type": ["object", "null"],
+            "properties": {
+              "warmup": {"$ref": "#/$defs/SchedulePoint", "description": "Length of a linear warm-up from 0 to lr, in steps or `{at_epoch: N}`. Default 0."},
+              "min_lr": {"description": "Learning rate reached at the end of the stage; default 0.", "type": "number", "minimum": 0}
+            },
+            "additionalProperties": false
+          },
+          "step": {
+            "description": "Multiply lr by gamma every step_size.",
+            "type": ["object", "null"],
+            "properties": {
+              "warmup": {"$ref": "#/$defs/SchedulePoint", "description": "Length of a linear warm-up from 0 to lr, in steps or `{at_epoch: N}`. Default 0."},
+              "step_size": {"$ref": "#/$defs/SchedulePoint", "description": "Interval between decays, in steps or `{at_epoch: N}`; default one epoch."},
+              "gamma": {"description": "Decay factor applied at each interval; default 0.1.", "type": "number", "exclusiveMinimum": 0}
+            },
+            "additionalProperties": false
+          }
+        },
+        "minProperties": 1,
+        "maxProperties": 1,
+        "additionalProperties": false
+      }
+    },
+
+    "FinalizeStage": {
+      "description": "Settings of the finalize stage.",
+      "properties": {
+        "backend": {
+          "description": "Target representation. `onnx` (default): QDQ ONNX — integer initializers with DequantizeLinear for weights, QuantizeLinear/DequantizeLinear pairs for activations. `coreml`: an ML Program .mlpackage.",
+          "enum": ["onnx", "coreml"]
+        },
+        "cast_to_16_bit": {
+          "description": "Also convert remaining float32 tensors to float16 where their values fit (default false).",
+          "type": "boolean"
+        },
+        "opset": {
+          "description": "ONNX opset to write (onnx backend). Default: the lowest opset that can represent every quantized type used (21 for int4/uint4 and blocks, 23 for float4, 25 for int2/uint2).",
+          "type": "integer",
+          "minimum": 13
+        }
+      },
+      "additionalProperties": false
+    },
+
+    "ExportStage": {
+      "description": "Settings of the export stage.",
+      "type": "object",
+      "properties": {
+        "path": {
+          "description": "Output model path relative to the recipe (`.onnx` for the onnx backend, `.mlpackage` for coreml). Written to a temporary file first and renamed, so an interrupted run never leaves a partial model.",
+          "type": "string",
+          "pattern": "\\.(onnx|mlpackage)$"
+        },
+        "report": {
+          "description": "Path prefix for the report: writes PREFIX.md, PREFIX.json and PREFIX.svg (per-layer plan, errors, sizes, timings). Omitted: no report.",
+          "type": "string",
+          "minLength": 1
+        },
+        "lock": {
+          "description": "Write recipe.lock.yaml beside the model: the fully resolved recipe with preset and model digests and the Recast version (default true).",
+          "type": "boolean"
+        }
+      },
+      "required": ["path"],
+      "additionalProperties": false
+    },
+
+    "Comparison": {
+      "description": "A comparison operator (>=, <=, >, <, ==, !=) followed by a number, e.g. \">= 0.98\".",
+      "type": "string",
+      "pattern": "^\\s*(>=|<=|==|!=|>|<)\\s*[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$"
+    },
+
+    "Expectations": {
+      "description": "Map from metric to the comparison it must satisfy.",
+      "type": "object",
+      "properties": {
+        "top1": {"$ref": "#/$defs/Comparison", "description": "Top-1 accuracy of the quantized model, a fraction in [0, 1]."},
+        "top5": {"$ref": "#/$defs/Comparison", "description": "Top-5 accuracy of the quantized model, a fraction in [0, 1]."},
+        "top1_drop": {"$ref": "#/$defs/Comparison", "description": "Float model's top-1 accuracy minus the quantized model's, on the same data."},
+        "sqnr": {"$ref": "#/$defs/Comparison", "description": "Signal-to-quantization-noise ratio of the outputs against the float model, in dB."},
+        "cosine": {"$ref": "#/$defs/Comparison", "description": "Mean cosine similarity between quantized and float outputs, per sample."},
+        "mse": {"$ref": "#/$defs/Comparison", "description": "Mean squared difference between quantized and float outputs."},
+        "max_abs": {"$ref": "#/$defs/Comparison", "description": "Largest absolute difference between quantized and float outputs."},
+        "quantized_ops": {"$ref": "#/$defs/Comparison", "description": "Number of ops with at least one quantized tensor in the finalized model."},
+        "model_size_ratio": {"$ref": "#/$defs/Comparison", "description": "Exported model size divided by the float model's size (0.27 means 27%)."}
+      },
+      "additionalProperties": false
+    }
+  }
+}
+
+"""#
+    ),
   ]
   static let presets: [(name: String, text: String)] = [
+    (
+      name: "fp8.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: fp8
+version: "1.0.0"
+description: >-
+  float8_e4m3fn weights (per output channel) and activations (per tensor), symmetric. Exported with
+  ONNX opset 19 or later. Needs a calibrate stage.
+
+quantization_spec:
+  act_fp8: &act_fp8 {dtype: float8_e4m3fn, granularity: {type: per_tensor}}
+  weight_fp8: &weight_fp8 {dtype: float8_e4m3fn, granularity: {type: per_channel}}
+
+quantization_config:
+  global_config:
+    op_input_spec: {"*": *act_fp8}
+    op_output_spec: {"*": *act_fp8}
+    op_state_spec: {weight: *weight_fp8}
+
+"""#
+    ),
+    (
+      name: "mxfp4.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: mxfp4
+version: "1.0.0"
+description: >-
+  Weight-only MXFP4: float4_e2m1fn weights in blocks of 32 along the input axis, each block with a
+  power-of-two scale (float8_e8m0fnu), as in the OCP microscaling format. Activations stay in floating
+  point. Exported with ONNX opset 23; onnxruntime has no kernel for it yet.
+
+quantization_spec:
+  mxfp4: &mxfp4
+    dtype: float4_e2m1fn
+    granularity: {type: per_block, block_size: 32}
+    scale_dtype: float8_e8m0fnu
+
+quantization_config:
+  global_config:
+    op_input_spec: null
+    op_output_spec: null
+    op_state_spec: {weight: *mxfp4}
+
+"""#
+    ),
+    (
+      name: "w2a8_qat.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: w2a8_qat
+version: "1.0.0"
+description: >-
+  int2 per-channel weights and int8 per-tensor activations, for quantization-aware training. Two-bit
+  weights change the model a lot, so the first epoch only observes ranges (fake quantization off);
+  fake quantization starts at epoch 1, BatchNorm statistics freeze at epoch 2 and the scales at
+  epoch 3. Use with a train stage of at least four epochs. Exported with ONNX opset 25.
+
+quantization_spec:
+  act_int8: &act_int8 {dtype: int8, qscheme: symmetric, granularity: {type: per_tensor}}
+  weight_int2: &weight_int2 {dtype: int2, qscheme: symmetric, granularity: {type: per_channel}}
+
+quantization_config:
+  execution_mode: graph
+  global_config:
+    op_input_spec: {"*": *act_int8}
+    op_output_spec: {"*": *act_int8}
+    op_state_spec: {weight: *weight_int2}
+    qat_schedule:
+      enable_observer: 0
+      enable_fake_quant: {at_epoch: 1}
+      freeze_bn: {at_epoch: 2}
+      disable_observer: {at_epoch: 3}
+
+"""#
+    ),
+    (
+      name: "w4.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: w4
+version: "1.0.0"
+description: >-
+  Weight-only int4, symmetric, one scale per block of 32 input elements: the same scheme as
+  coreai-opt's presets.w4(). Activations stay in floating point. Identical to w4_per_block; use
+  w4_per_channel for layers whose input width is not a multiple of 32.
+
+extends: [w4_per_block]
+
+"""#
+    ),
+    (
+      name: "w4_per_block.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: w4_per_block
+version: "1.0.0"
+description: >-
+  Weight-only int4 with one scale per block of 32 input channels (per output channel); activations stay
+  in floating point. The usual choice for transformer Linear/MatMul weights. The input axis of every
+  quantized weight must be a multiple of 32.
+
+quantization_spec:
+  w4_block32: &w4_block32
+    dtype: int4
+    qscheme: symmetric
+    granularity: {type: per_block, block_size: 32}
+
+quantization_config:
+  global_config:
+    op_input_spec: null
+    op_output_spec: null
+    op_state_spec: {weight: *w4_block32}
+
+"""#
+    ),
+    (
+      name: "w4_per_channel.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: w4_per_channel
+version: "1.0.0"
+description: >-
+  Weight-only int4 with one scale per output channel; activations stay in floating point. Coarser than
+  w4 (per-block), but it works on layers whose input width is not a multiple of a block size.
+
+quantization_spec:
+  w4: &w4 {dtype: int4, qscheme: symmetric, granularity: {type: per_channel}}
+
+quantization_config:
+  global_config:
+    op_input_spec: null
+    op_output_spec: null
+    op_state_spec: {weight: *w4}
+
+"""#
+    ),
+    (
+      name: "w4a8_qat.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: w4a8_qat
+version: "1.0.0"
+description: >-
+  int4 per-channel weights and int8 per-tensor activations, for quantization-aware training.
+  Observers and fake quantization are on from the first step; BatchNorm statistics freeze after one
+  epoch and the scales after two, so the last epochs train against fixed qparams. Use with a train
+  stage of at least three epochs, or override qat_schedule.
+
+quantization_spec:
+  act_int8: &act_int8 {dtype: int8, qscheme: symmetric, granularity: {type: per_tensor}}
+  weight_int4: &weight_int4 {dtype: int4, qscheme: symmetric, granularity: {type: per_channel}}
+
+quantization_config:
+  execution_mode: graph
+  global_config:
+    op_input_spec: {"*": *act_int8}
+    op_output_spec: {"*": *act_int8}
+    op_state_spec: {weight: *weight_int4}
+    qat_schedule:
+      enable_observer: 0
+      enable_fake_quant: 0
+      freeze_bn: {at_epoch: 1}
+      disable_observer: {at_epoch: 2}
+
+"""#
+    ),
+    (
+      name: "w8.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: w8
+version: "1.0.0"
+description: >-
+  Weight-only int8: every weight symmetric per output channel, activations stay in floating point.
+  Data-free; usually loses little accuracy. Same scheme as coreai-opt's presets.w8().
+
+quantization_spec:
+  w8: &w8 {dtype: int8, qscheme: symmetric, granularity: {type: per_channel}}
+
+quantization_config:
+  global_config:
+    op_input_spec: null
+    op_output_spec: null
+    op_state_spec: {weight: *w8}
+
+"""#
+    ),
+    (
+      name: "w8a8.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: w8a8
+version: "1.0.0"
+description: >-
+  coreai-opt's default configuration (what QuantizerConfig() gives): int8 symmetric per-channel weights
+  with static qparams, int8 symmetric per-tensor activations on every op input and output with
+  moving-average qparams. Needs a calibrate (or train) stage.
+
+quantization_spec:
+  act_int8: &act_int8
+    dtype: int8
+    qscheme: symmetric
+    granularity: {type: per_tensor}
+    qparam_calculator_cls: moving_average
+  weight_int8: &weight_int8
+    dtype: int8
+    qscheme: symmetric
+    granularity: {type: per_channel}
+    qparam_calculator_cls: static
+
+quantization_config:
+  execution_mode: graph
+  global_config:
+    op_input_spec: {"*": *act_int8}
+    op_output_spec: {"*": *act_int8}
+    op_state_spec: {weight: *weight_int8}
+
+"""#
+    ),
+    (
+      name: "w8a8_asym.yaml",
+      text: #"""
+# yaml-language-server: $schema=../schemas/preset.schema.json
+name: w8a8_asym
+version: "1.0.0"
+description: >-
+  The scheme of onnxruntime's quantize_static (QDQ, per_channel=True, MinMax calibration): uint8
+  asymmetric per-tensor activations with a global min/max over all calibration batches, int8 symmetric
+  per-channel weights. Use it to compare with onnxruntime's quantizer or for runtimes that prefer uint8
+  activations. Needs a calibrate stage.
+
+quantization_spec:
+  act_uint8: &act_uint8
+    dtype: uint8
+    qscheme: asymmetric
+    granularity: {type: per_tensor}
+    qparam_calculator_cls: global_minmax
+  weight_int8: &weight_int8
+    dtype: int8
+    qscheme: symmetric
+    granularity: {type: per_channel}
+
+quantization_config:
+  execution_mode: graph
+  global_config:
+    op_input_spec: {"*": *act_uint8}
+    op_output_spec: {"*": *act_uint8}
+    op_state_spec: {weight: *weight_int8}
+
+"""#
+    ),
   ]
 }

@@ -20,6 +20,9 @@ struct BlockSizeRule: LintRule {
     var findings: [Diagnostic] = []
     for granularity in allSpecs(context).compactMap({ $0["granularity"] }) {
       guard granularity["type"]?.string == "per_block" else { continue }
+      // A misspelt key (`blocksize`) is the schema's finding; a second one here would only repeat it.
+      let keys = (granularity.mapping ?? []).compactMap { $0.key.keyString }
+      guard keys.allSatisfy(["type", "axis", "block_size"].contains) else { continue }
       guard let size = granularity["block_size"] else {
         findings.append(
           .error(
@@ -56,8 +59,7 @@ func allSpecs(_ context: LintContext) -> [Node] {
   }
   for site in context.walker.sites {
     guard let spec = site.spec else { continue }
-    let identity = spec.aliasOf ?? spec.span
-    if seen.insert(identity).inserted, seen.insert(spec.span).inserted { specs.append(spec) }
+    if seen.insert(spec.aliasOf ?? spec.span).inserted { specs.append(spec) }
   }
   return specs
 }

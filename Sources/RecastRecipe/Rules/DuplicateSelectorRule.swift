@@ -35,7 +35,7 @@ struct DuplicateSelectorRule: LintRule {
           findings.append(
             Diagnostic(
               id: id, severity: .error,
-              message: "'\(pair.key.scalar?.text ?? key)' selects the same as '\(earlier.scalar?.text ?? key)'; the later entry would override the earlier",
+              message: "key \(written(pair.key)) selects the same as \(written(earlier)); the later entry would override the earlier",
               span: pair.key.span, notes: [.init("first entry is here", span: earlier.span)],
               help: "merge the two entries into one"))
         } else {
@@ -44,5 +44,15 @@ struct DuplicateSelectorRule: LintRule {
       }
     }
     return findings
+  }
+
+  /// A key as written: quoted keys with their quotes, so `"0"` and `0` read differently.
+  private func written(_ key: Node) -> String {
+    let text = key.scalar?.text ?? key.keyString ?? "?"
+    switch key.style {
+    case .doubleQuoted: return "\"\(text)\""
+    case .singleQuoted: return "'\(text)'"
+    default: return text
+    }
   }
 }

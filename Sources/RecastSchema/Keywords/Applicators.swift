@@ -59,6 +59,16 @@ extension Evaluator {
 
   mutating func not(_ schema: SchemaID, _ id: SchemaID, _ node: Node) -> Bool {
     guard quietly({ $0.evaluate(schema, node) }) else { return true }
+    // `not: {required: [...]}` is how schemas forbid keys together; say which keys.
+    let forbidden = program.units[schema].keywords.compactMap { keyword -> [String]? in
+      if case .required(let keys) = keyword { return keys }
+      return nil
+    }.flatMap { $0 }
+    if !forbidden.isEmpty, program.units[schema].keywords.count == 1 {
+      let keys = forbidden.map { "'\($0)'" }.joined(separator: ", ")
+      report("not", id, node, "\(path.subject) must not contain \(keys) here")
+      return false
+    }
     report("not", id, node, "\(path.subject) must not match the schema in 'not'; found \(Rendering.found(node))")
     return false
   }
