@@ -42,6 +42,11 @@ let package = Package(
       dependencies: ["RecastTensor", "RecastDiagnostics", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
       swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
     ),
+    .target(
+      name: "RecastQuantization",
+      dependencies: ["RecastTensor", "RecastGraph", "RecastDiagnostics"],
+      swiftSettings: strictSettings
+    ),
     .executableTarget(
       name: "recast",
       dependencies: [
@@ -61,6 +66,9 @@ let package = Package(
       exclude: ["Inputs", "Golden", "Valid"]),
     .testTarget(name: "RecastTensorTests", dependencies: ["RecastTensor", "TestSupport"]),
     .testTarget(name: "RecastGraphTests", dependencies: ["RecastGraph", "RecastTensor", "TestSupport"]),
+    .testTarget(
+      name: "RecastQuantizationTests", dependencies: ["RecastQuantization", "RecastTensor", "TestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(name: "RecastCLITests", dependencies: ["recast", "TestSupport"]),
   ]
 )

@@ -1,0 +1,1 @@
+// Quantization numbers, observers, config resolution and placement land here.

@@ -1,0 +1,1 @@
+// Tests for RecastQuantization land here.
