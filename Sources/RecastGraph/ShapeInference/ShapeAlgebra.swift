@@ -16,6 +16,9 @@ enum ShapeAlgebra {
       case (.fixed, _): result.append(x)
       case (_, .fixed): result.append(y)
       case (.symbolic(let p), .symbolic(let q)) where p == q: result.append(x)
+      // A valid broadcast of a symbol with an unknown size is taken to be the symbol.
+      case (.symbolic, .unknown): result.append(x)
+      case (.unknown, .symbolic): result.append(y)
       default: result.append(.unknown)
       }
     }

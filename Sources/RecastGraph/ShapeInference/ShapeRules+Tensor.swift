@@ -199,9 +199,10 @@ extension ShapeInferencer {
   func slice(_ node: Node) throws(GraphError) -> [InferredValue] {
     let x = input(node, 0)
     guard let shape = x.shape else { return [InferredValue(dtype: x.dtype, shape: nil)] }
-    let starts = node.input(1) != nil ? input(node, 1).ints : node.ints("starts")
-    let ends = node.input(2) != nil ? input(node, 2).ints : node.ints("ends")
-    guard let starts, let ends, starts.count == ends.count else {
+    func scalars(_ slot: Int, _ attribute: String) -> [SymbolicScalar]? {
+      node.input(slot) != nil ? input(node, slot).constant : node.ints(attribute)?.map { .number(Double($0)) }
+    }
+    guard let starts = scalars(1, "starts"), let ends = scalars(2, "ends"), starts.count == ends.count else {
       return [InferredValue(dtype: x.dtype, shape: Array(repeating: .unknown, count: shape.count))]
     }
     let axes = (node.input(3) != nil ? input(node, 3).ints : node.ints("axes")) ?? Array(0..<starts.count)
@@ -214,20 +215,28 @@ extension ShapeInferencer {
       }
       let step = steps[i]
       guard step != 0 else { throw failure(node, "slice step is 0") }
-      guard case .fixed(let size) = shape[axis] else {
-        let whole = step == 1 && starts[i] == 0 && ends[i] >= Int(Int32.max)
-        dims[axis] = whole ? shape[axis] : .unknown
+      guard case .fixed(let size) = shape[axis], let startValue = starts[i].int, let endValue = ends[i].int else {
+        // A symbolic bound: `x[0:n]` has size n (assumed in range); a full slice keeps the dimension.
+        if step == 1, starts[i].int == 0, case .symbol = ends[i] {
+          dims[axis] = ends[i].dimension
+        } else if step == 1, starts[i].int == 0, let end = ends[i].int, end >= Int(Int32.max) {
+          dims[axis] = shape[axis]
+        } else {
+          dims[axis] = .unknown
+        }
         continue
       }
       func clamp(_ v: Int, _ low: Int, _ high: Int) -> Int { min(max(v < 0 ? v + size : v, low), high) }
       let (start, end) =
-        step > 0 ? (clamp(starts[i], 0, size), clamp(ends[i], 0, size)) : (clamp(starts[i], -1, size - 1), clamp(ends[i], -1, size - 1))
+        step > 0
+        ? (clamp(startValue, 0, size), clamp(endValue, 0, size))
+        : (clamp(startValue, -1, size - 1), clamp(endValue, -1, size - 1))
       let count = step > 0 ? max(0, (end - start + step - 1) / step) : max(0, (start - end - step - 1) / -step)
       dims[axis] = .fixed(count)
       ranges[axis] = (start, count, step)
     }
     var out = InferredValue(dtype: x.dtype, shape: dims)
-    if shape.count == 1, let values = x.constant {
+    if shape.count == 1, let values = x.constant, dims[0] == shape[0] || ranges[0] != nil {
       let (start, count, step) = ranges[0] ?? (0, values.count, 1)
       out.constant = (0..<count).map { values[start + $0 * step] }
     }
