@@ -18,7 +18,9 @@ extension Onnx_TensorProto {
       throw GraphError(.invalidTensor, "\(label) has a negative dimension in \(dims)")
     }
     let shape = dims.map { Int($0) }
-    let count = shape.reduce(1, *)
+    guard let count = ShapeAlgebra.checkedProduct(shape), count <= 1 << 40 else {
+      throw GraphError(.invalidTensor, "\(label) has an implausible shape \(dims)")
+    }
     let byteCount = dtype.byteCount(for: count)
 
     let bytes: [UInt8]

@@ -25,13 +25,27 @@ enum ShapeAlgebra {
     return result
   }
 
+  /// The product of `sizes`, or `nil` on overflow.
+  static func checkedProduct(_ sizes: some Sequence<Int>) -> Int? {
+    var result = 1
+    for size in sizes {
+      let (product, overflow) = result.multipliedReportingOverflow(by: size)
+      guard !overflow else { return nil }
+      result = product
+    }
+    return result
+  }
+
   /// A dimension's product form: a number times a multiset of symbols; `nil` if any factor is unknown.
   static func product(_ dims: some Sequence<Dimension>) -> (factor: Int, symbols: [String])? {
     var factor = 1
     var symbols: [String] = []
     for dim in dims {
       switch dim {
-      case .fixed(let size): factor *= size
+      case .fixed(let size):
+        let (product, overflow) = factor.multipliedReportingOverflow(by: size)
+        guard !overflow else { return nil }
+        factor = product
       case .symbolic(let name): symbols.append(name)
       case .unknown: return nil
       }
@@ -76,7 +90,9 @@ enum ShapeAlgebra {
     input: Dimension, kernel: Int, stride: Int, dilation: Int, padBegin: Int, padEnd: Int, autoPad: String,
     ceilMode: Bool
   ) -> Dimension {
-    guard case .fixed(let size) = input else { return .unknown }
+    guard case .fixed(let size) = input, stride > 0, dilation > 0, kernel > 0, size < 1 << 40,
+      abs(padBegin) < 1 << 40, abs(padEnd) < 1 << 40, kernel < 1 << 20, dilation < 1 << 20
+    else { return .unknown }
     let effectiveKernel = dilation * (kernel - 1) + 1
     switch autoPad {
     case "SAME_UPPER", "SAME_LOWER": return .fixed((size + stride - 1) / stride)
@@ -97,8 +113,7 @@ enum ShapeAlgebra {
     guard target.count >= shape.count else { return nil }
     let padded = Array(repeating: 1, count: target.count - shape.count) + shape
     for (s, t) in zip(padded, target) where s != t && s != 1 { return nil }
-    let count = target.reduce(1, *)
-    guard count <= InferredValue.foldLimit else { return nil }
+    guard let count = checkedProduct(target), count <= InferredValue.foldLimit else { return nil }
     var strides = Array(repeating: 0, count: target.count)
     var running = 1
     for axis in stride(from: target.count - 1, through: 0, by: -1) {

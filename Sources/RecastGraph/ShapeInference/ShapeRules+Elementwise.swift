@@ -101,12 +101,12 @@ extension ShapeInferencer {
     let dtype = fill?.dtype ?? .float32
     guard let dims = input(node, 0).dimensions else {
       let length = input(node, 0).shape?.first?.value
-      return [InferredValue(dtype: dtype, shape: length.map { Array(repeating: .unknown, count: $0) })]
+      return [InferredValue(dtype: dtype, shape: length.flatMap { $0 <= 64 ? Array(repeating: .unknown, count: $0) : nil })]
     }
     var out = InferredValue(dtype: dtype, shape: dims)
-    if let sizes = dims.fixedSizes, sizes.reduce(1, *) <= InferredValue.foldLimit {
+    if let sizes = dims.fixedSizes, let count = ShapeAlgebra.checkedProduct(sizes), count <= InferredValue.foldLimit {
       let value = fill.flatMap(InferredValue.numbers(of:))?.first ?? .number(0)
-      out.constant = Array(repeating: value, count: sizes.reduce(1, *))
+      out.constant = Array(repeating: value, count: count)
     }
     return [out]
   }
@@ -120,7 +120,7 @@ extension ShapeInferencer {
       return [InferredValue(dtype: dtype, shape: [.unknown])]
     }
     switch (s, l, d) {
-    case (.number(let a), .number(let b), .number(let step)) where step != 0:
+    case (.number(let a), .number(let b), .number(let step)) where step != 0 && abs((b - a) / step) < 1e15:
       let count = max(Int(((b - a) / step).rounded(.up)), 0)
       var out = InferredValue(dtype: dtype, shape: [.fixed(count)])
       if count <= InferredValue.foldLimit { out.constant = (0..<count).map { .number(a + Double($0) * step) } }

@@ -23,7 +23,7 @@ extension ShapeInferencer {
     let target = input(node, 1)
     guard let requested = target.constant else {
       let rank = target.shape?.first?.value
-      return [InferredValue(dtype: x.dtype, shape: rank.map { Array(repeating: .unknown, count: $0) })]
+      return [InferredValue(dtype: x.dtype, shape: rank.flatMap { $0 <= 64 ? Array(repeating: .unknown, count: $0) : nil })]
     }
     let allowZero = node.int("allowzero", default: 0) != 0
     var dims: [Dimension] = []
@@ -131,7 +131,7 @@ extension ShapeInferencer {
       }
     }
     let sizes = shapes.map { $0[axis] }
-    if let fixed = sizes.fixedSizes {
+    if let fixed = sizes.fixedSizes, fixed.allSatisfy({ $0 < 1 << 40 }) {
       dims[axis] = .fixed(fixed.reduce(0, +))
     } else {
       let nonZero = sizes.filter { $0 != .fixed(0) }
@@ -213,9 +213,12 @@ extension ShapeInferencer {
       guard i < axes.count, i < steps.count, let axis = ShapeAlgebra.normalize(axis: axes[i], rank: shape.count) else {
         throw failure(node, "slice axes \(axes) do not fit input \(shape.shapeDescription)")
       }
-      let step = steps[i]
-      guard step != 0 else { throw failure(node, "slice step is 0") }
-      guard case .fixed(let size) = shape[axis], let startValue = starts[i].int, let endValue = ends[i].int else {
+      guard steps[i] != 0 else { throw failure(node, "slice step is 0") }
+      // Steps beyond the axis length behave like the length + 1; clamping keeps the arithmetic in range.
+      let step = max(min(steps[i], Int(Int32.max)), -Int(Int32.max))
+      guard case .fixed(let size) = shape[axis], size < 1 << 40, let startValue = starts[i].int,
+        let endValue = ends[i].int
+      else {
         // A symbolic bound: `x[0:n]` has size n (assumed in range); a full slice keeps the dimension.
         if step == 1, starts[i].int == 0, case .symbol = ends[i] {
           dims[axis] = ends[i].dimension
@@ -226,7 +229,10 @@ extension ShapeInferencer {
         }
         continue
       }
-      func clamp(_ v: Int, _ low: Int, _ high: Int) -> Int { min(max(v < 0 ? v + size : v, low), high) }
+      func clamp(_ v: Int, _ low: Int, _ high: Int) -> Int {
+        let v = max(min(v, 1 << 41), -(1 << 41))
+        return min(max(v < 0 ? v + size : v, low), high)
+      }
       let (start, end) =
         step > 0
         ? (clamp(startValue, 0, size), clamp(endValue, 0, size))
