@@ -156,7 +156,8 @@ extension Graph {
       }
     }
     for output in outputs where !defined.contains(output.name) {
-      throw GraphError(.danglingInput, "graph output '\(output.name)' is not produced by any node, initializer or input")
+      throw GraphError(
+        .danglingInput, "graph output '\(output.name)' is not produced by any node, initializer or input")
     }
     _ = try topologicalOrder()
   }

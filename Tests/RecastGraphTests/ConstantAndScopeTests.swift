@@ -10,7 +10,9 @@ struct ConstantAndScopeTests {
     let graph = Graph(
       name: "constants",
       nodes: [
-        Node(name: "w", opType: "Constant", outputs: ["w"], attributes: ["value": .tensor(Tensor(shape: [2], floats: [1, 2]))]),
+        Node(
+          name: "w", opType: "Constant", outputs: ["w"],
+          attributes: ["value": .tensor(Tensor(shape: [2], floats: [1, 2]))]),
         Node(name: "c", opType: "Constant", outputs: ["c"], attributes: ["value_floats": .floats([3, 4])]),
         Node(name: "k", opType: "Constant", outputs: ["k"], attributes: ["value_int": .int(7)]),
         Node(name: "mul", opType: "Mul", inputs: ["c", "w"], outputs: ["cw"]),
@@ -52,12 +54,14 @@ struct ConstantAndScopeTests {
     #expect(try model.graph.inferredShapes().shape(of: "last_hidden_state") == ["batch", "seq", 384])
   }
 
-  @Test("TorchScript node names give module paths", arguments: [
-    ("/layer1/layer1.0/bn1/BatchNormalization", "layer1.0.bn1"),
-    ("/m/encoder/layer.0/attention/self/query/MatMul", "m.encoder.layer.0.attention.self.query"),
-    ("/0/Conv", "0"),
-    ("/Flatten", ""),
-  ])
+  @Test(
+    "TorchScript node names give module paths",
+    arguments: [
+      ("/layer1/layer1.0/bn1/BatchNormalization", "layer1.0.bn1"),
+      ("/m/encoder/layer.0/attention/self/query/MatMul", "m.encoder.layer.0.attention.self.query"),
+      ("/0/Conv", "0"),
+      ("/Flatten", ""),
+    ])
   func torchScriptNames(name: String, module: String) {
     let node = Node(name: name, opType: "X")
     #expect(node.moduleName == module)

@@ -28,7 +28,8 @@ struct GraphEditingTests {
     let qIndex = graph.insertNode(
       Node(name: "h_QuantizeLinear", opType: "QuantizeLinear", inputs: ["h", "h_scale", "h_zero_point"], outputs: [q]))
     let dqIndex = graph.insertNode(
-      Node(name: "h_DequantizeLinear", opType: "DequantizeLinear", inputs: [q, "h_scale", "h_zero_point"], outputs: [dq]))
+      Node(
+        name: "h_DequantizeLinear", opType: "DequantizeLinear", inputs: [q, "h_scale", "h_zero_point"], outputs: [dq]))
     graph.replaceUses(of: "h", with: dq, except: [qIndex, dqIndex])
     try graph.validate()
     #expect(graph.nodes.map(\.opType) == ["Gemm", "QuantizeLinear", "DequantizeLinear", "Relu"])
@@ -65,7 +66,8 @@ struct GraphEditingTests {
     var graph = GraphFixtures.linearRelu().graph
     graph.initializers["cond"] = Tensor(shape: [], scalars: [UInt8(1)], dtype: .bool)
     graph.nodes.insert(
-      Node(name: "if", opType: "If", inputs: ["cond"], outputs: ["z"],
+      Node(
+        name: "if", opType: "If", inputs: ["cond"], outputs: ["z"],
         attributes: ["then_branch": .graph(branch), "else_branch": .graph(branch)]), at: 0)
     graph.outputs.append(ValueInfo(name: "z", elementType: .float32))
     #expect(graph.consumers(of: "h").contains(ValueUse(node: 0, input: nil)))

@@ -19,7 +19,8 @@ struct ModelImportTests {
     #expect(model.graph.outputs.map { $0.shape?.map(\.description) ?? [] } == entry.outputs.map(\.shape))
   }
 
-  @Test("import → export → import is the identity; exporting twice gives the same bytes", arguments: SharedModels.names)
+  @Test(
+    "import → export → import is the identity; exporting twice gives the same bytes", arguments: SharedModels.names)
   func roundTrip(name: String) throws {
     guard let url = SharedModels.url(name) else { return }
     let model = try Model(contentsOf: url)

@@ -72,7 +72,8 @@ struct TensorStorageTests {
       for name in a:
           assert b[name].HasField("raw_data"), name
           x, y = numpy_helper.to_array(a[name]), numpy_helper.to_array(b[name])
-          assert x.dtype == y.dtype and x.shape == y.shape and (x.astype(np.float64) == y.astype(np.float64)).all(), name
+          assert x.dtype == y.dtype and x.shape == y.shape, name
+          assert (x.astype(np.float64) == y.astype(np.float64)).all(), name
       print("ok", len(a))
       """, [path.path, exported.path])
     #expect(compared.status == 0, "\(compared.output)")

@@ -42,7 +42,9 @@ struct ONNXDecoder {
     }
     var initializers = OrderedMap<String, Tensor>()
     for tensor in proto.initializer {
-      guard !tensor.name.isEmpty else { throw GraphError(.invalidTensor, "graph '\(proto.name)' has an unnamed initializer") }
+      guard !tensor.name.isEmpty else {
+        throw GraphError(.invalidTensor, "graph '\(proto.name)' has an unnamed initializer")
+      }
       guard !initializers.contains(tensor.name) else {
         throw GraphError(.duplicateProducer, "initializer '\(tensor.name)' is defined twice in graph '\(proto.name)'")
       }
@@ -121,11 +123,13 @@ struct ONNXDecoder {
     var info = ValueInfo(name: proto.name, docString: proto.docString, metadataProps: metadata(proto.metadataProps))
     guard proto.hasType else { return info }
     guard case .tensorType(let tensorType)? = proto.type.value else {
-      throw GraphError(.unsupported, "value '\(proto.name)' is not a tensor (sequence, map and optional types are not supported)")
+      throw GraphError(
+        .unsupported, "value '\(proto.name)' is not a tensor (sequence, map and optional types are not supported)")
     }
     if tensorType.hasElemType, tensorType.elemType != 0 {
       guard let dtype = DataType(rawValue: Int(tensorType.elemType)) else {
-        throw GraphError(.unsupported, "value '\(proto.name)' has element type \(tensorType.elemType), which Recast does not support")
+        throw GraphError(
+          .unsupported, "value '\(proto.name)' has element type \(tensorType.elemType), which Recast does not support")
       }
       info.elementType = dtype
     }

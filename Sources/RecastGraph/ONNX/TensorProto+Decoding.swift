@@ -127,7 +127,8 @@ extension Onnx_TensorProto {
     } catch let error as GraphError {
       throw error
     } catch {
-      throw GraphError(.externalData, "\(label): cannot read external data file '\(location)': \(error)", file: file.path)
+      throw GraphError(
+        .externalData, "\(label): cannot read external data file '\(location)': \(error)", file: file.path)
     }
   }
 

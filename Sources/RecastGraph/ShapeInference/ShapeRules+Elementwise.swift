@@ -49,7 +49,9 @@ extension ShapeInferencer {
   /// `Where(condition, x, y)`: broadcast of all three, type of `x`.
   func whereOp(_ node: Node) throws(GraphError) -> [InferredValue] {
     let (c, x, y) = (input(node, 0), input(node, 1), input(node, 2))
-    guard let cs = c.shape, let xs = x.shape, let ys = y.shape else { return [InferredValue(dtype: x.dtype, shape: nil)] }
+    guard let cs = c.shape, let xs = x.shape, let ys = y.shape else {
+      return [InferredValue(dtype: x.dtype, shape: nil)]
+    }
     guard let xy = ShapeAlgebra.broadcast(xs, ys), let shape = ShapeAlgebra.broadcast(cs, xy) else {
       throw failure(
         node, "cannot broadcast \(cs.shapeDescription), \(xs.shapeDescription) and \(ys.shapeDescription)")
@@ -57,8 +59,10 @@ extension ShapeInferencer {
     var out = InferredValue(dtype: x.dtype, shape: shape)
     if let target = shape.fixedSizes, let cv = c.constant, let cshape = cs.fixedSizes,
       let conditions = ShapeAlgebra.broadcastValues(cv, shape: cshape, to: target),
-      let xv = x.constant, let xshape = xs.fixedSizes, let xb = ShapeAlgebra.broadcastValues(xv, shape: xshape, to: target),
-      let yv = y.constant, let yshape = ys.fixedSizes, let yb = ShapeAlgebra.broadcastValues(yv, shape: yshape, to: target)
+      let xv = x.constant, let xshape = xs.fixedSizes,
+      let xb = ShapeAlgebra.broadcastValues(xv, shape: xshape, to: target),
+      let yv = y.constant, let yshape = ys.fixedSizes,
+      let yb = ShapeAlgebra.broadcastValues(yv, shape: yshape, to: target)
     {
       out.constant = conditions.indices.map { i in
         switch conditions[i] {
@@ -101,7 +105,9 @@ extension ShapeInferencer {
     let dtype = fill?.dtype ?? .float32
     guard let dims = input(node, 0).dimensions else {
       let length = input(node, 0).shape?.first?.value
-      return [InferredValue(dtype: dtype, shape: length.flatMap { $0 <= 64 ? Array(repeating: .unknown, count: $0) : nil })]
+      return [
+        InferredValue(dtype: dtype, shape: length.flatMap { $0 <= 64 ? Array(repeating: .unknown, count: $0) : nil })
+      ]
     }
     var out = InferredValue(dtype: dtype, shape: dims)
     if let sizes = dims.fixedSizes, let count = ShapeAlgebra.checkedProduct(sizes), count <= InferredValue.foldLimit {

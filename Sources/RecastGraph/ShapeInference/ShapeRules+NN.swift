@@ -12,7 +12,9 @@ extension ShapeInferencer {
     let group = node.int("group", default: 1)
     if case .fixed(let c) = xs[1], case .fixed(let wc) = ws[1], c != wc * group {
       throw failure(
-        node, "input \(xs.shapeDescription) has \(c) channels but weight \(ws.shapeDescription) × group \(group) expects \(wc * group)")
+        node,
+        "input \(xs.shapeDescription) has \(c) channels but weight \(ws.shapeDescription) × group \(group) "
+          + "expects \(wc * group)")
     }
     let kernel = node.ints("kernel_shape") ?? ws[2...].map { $0.value ?? 1 }
     let spatial = try window(node, input: Array(xs[2...]), kernel: kernel)
@@ -37,7 +39,9 @@ extension ShapeInferencer {
     let dilations = node.ints("dilations") ?? Array(repeating: 1, count: n)
     let pads = node.ints("pads") ?? Array(repeating: 0, count: 2 * n)
     guard kernel.count == n, strides.count == n, dilations.count == n, pads.count == 2 * n else {
-      throw failure(node, "kernel \(kernel), strides \(strides), dilations \(dilations) or pads \(pads) do not fit \(n) spatial axes")
+      throw failure(
+        node,
+        "kernel \(kernel), strides \(strides), dilations \(dilations) or pads \(pads) do not fit \(n) spatial axes")
     }
     let autoPad = node.attributes["auto_pad"]?.stringValue ?? "NOTSET"
     let ceilMode = node.int("ceil_mode", default: 0) != 0
@@ -51,7 +55,9 @@ extension ShapeInferencer {
   /// `GlobalAveragePool` etc.: `[N, C, 1, 1, ...]`.
   func globalPool(_ node: Node) -> [InferredValue] {
     let x = input(node, 0)
-    let shape = x.shape.map { xs in Array(xs.prefix(2)) + Array(repeating: Dimension.fixed(1), count: max(xs.count - 2, 0)) }
+    let shape = x.shape.map { xs in
+      Array(xs.prefix(2)) + Array(repeating: Dimension.fixed(1), count: max(xs.count - 2, 0))
+    }
     return [InferredValue(dtype: x.dtype, shape: shape)]
   }
 
@@ -89,7 +95,8 @@ extension ShapeInferencer {
     let (kb, n) = transB ? (bshape[1], bshape[0]) : (bshape[0], bshape[1])
     if case .fixed(let p) = ka, case .fixed(let q) = kb, p != q {
       throw failure(
-        node, "inner dimensions differ: A \(ashape.shapeDescription) (transA \(transA ? 1 : 0)) and "
+        node,
+        "inner dimensions differ: A \(ashape.shapeDescription) (transA \(transA ? 1 : 0)) and "
           + "B \(bshape.shapeDescription) (transB \(transB ? 1 : 0))")
     }
     return [InferredValue(dtype: a.dtype, shape: [m, n])]
@@ -109,7 +116,8 @@ extension ShapeInferencer {
       throw failure(node, "inner dimensions differ: \(a.shape!.shapeDescription) × \(b.shape!.shapeDescription)")
     }
     guard let batch = ShapeAlgebra.broadcast(Array(ashape.dropLast(2)), Array(bshape.dropLast(2))) else {
-      throw failure(node, "batch dimensions of \(a.shape!.shapeDescription) and \(b.shape!.shapeDescription) do not broadcast")
+      throw failure(
+        node, "batch dimensions of \(a.shape!.shapeDescription) and \(b.shape!.shapeDescription) do not broadcast")
     }
     var dims = batch
     if !aVector { dims.append(ashape[ashape.count - 2]) }

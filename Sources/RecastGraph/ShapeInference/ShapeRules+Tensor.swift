@@ -23,7 +23,9 @@ extension ShapeInferencer {
     let target = input(node, 1)
     guard let requested = target.constant else {
       let rank = target.shape?.first?.value
-      return [InferredValue(dtype: x.dtype, shape: rank.flatMap { $0 <= 64 ? Array(repeating: .unknown, count: $0) : nil })]
+      return [
+        InferredValue(dtype: x.dtype, shape: rank.flatMap { $0 <= 64 ? Array(repeating: .unknown, count: $0) : nil })
+      ]
     }
     let allowZero = node.int("allowzero", default: 0) != 0
     var dims: [Dimension] = []
@@ -39,7 +41,9 @@ extension ShapeInferencer {
           dims.append(.unknown)
           continue
         }
-        guard axis < shape.count else { throw failure(node, "shape entry \(axis) is 0 but the input has rank \(shape.count)") }
+        guard axis < shape.count else {
+          throw failure(node, "shape entry \(axis) is 0 but the input has rank \(shape.count)")
+        }
         dims.append(shape[axis])
       default: dims.append(scalar.dimension)
       }
@@ -58,7 +62,9 @@ extension ShapeInferencer {
     guard let shape = x.shape else { return [InferredValue(dtype: x.dtype, shape: [.unknown, .unknown])] }
     let raw = node.int("axis", default: 1)
     let axis = raw < 0 ? raw + shape.count : raw
-    guard (0...shape.count).contains(axis) else { throw failure(node, "axis \(raw) is out of range for rank \(shape.count)") }
+    guard (0...shape.count).contains(axis) else {
+      throw failure(node, "axis \(raw) is out of range for rank \(shape.count)")
+    }
     let dims = [ShapeAlgebra.productDimension(shape[..<axis]), ShapeAlgebra.productDimension(shape[axis...])]
     return [InferredValue(dtype: x.dtype, shape: dims, constant: x.constant)]
   }
@@ -147,7 +153,9 @@ extension ShapeInferencer {
   /// `Gather(data, indices, axis)`: `data[:axis] + indices.shape + data[axis+1:]`; folds 1-D constant data.
   func gather(_ node: Node) throws(GraphError) -> [InferredValue] {
     let (data, indices) = (input(node, 0), input(node, 1))
-    guard let shape = data.shape, let indexShape = indices.shape else { return [InferredValue(dtype: data.dtype, shape: nil)] }
+    guard let shape = data.shape, let indexShape = indices.shape else {
+      return [InferredValue(dtype: data.dtype, shape: nil)]
+    }
     let raw = node.int("axis", default: 0)
     guard let axis = ShapeAlgebra.normalize(axis: raw, rank: shape.count), !shape.isEmpty else {
       throw failure(node, "axis \(raw) is out of range for data \(shape.shapeDescription)")

@@ -8,7 +8,8 @@ enum GraphFixtures {
     let graph = Graph(
       name: "linear",
       nodes: [
-        Node(name: "/fc/Gemm", opType: "Gemm", inputs: ["x", "W", "b"], outputs: ["h"], attributes: ["transB": .int(1)]),
+        Node(
+          name: "/fc/Gemm", opType: "Gemm", inputs: ["x", "W", "b"], outputs: ["h"], attributes: ["transB": .int(1)]),
         Node(name: "/act/Relu", opType: "Relu", inputs: ["h"], outputs: ["y"]),
       ],
       inputs: [ValueInfo(name: "x", elementType: .float32, shape: ["batch", 3])],

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The Python oracle (onnx, onnxruntime, numpy): `RECAST_PYTHON`, else `.venv/bin/python` at the repository root,
 /// else `python3`.
@@ -18,7 +18,11 @@ enum Python {
   static func available(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     if hasONNX { return true }
     let message = "Python with onnx not found (set RECAST_PYTHON or run Scripts/bootstrap.sh --python)"
-    if Paths.isCI { Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation) } else { print("skipped: \(message)") }
+    if Paths.isCI {
+      Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+    } else {
+      print("skipped: \(message)")
+    }
     return false
   }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The real models in `../shared/models`, with the facts `manifest.json` records about them.
 enum SharedModels {
