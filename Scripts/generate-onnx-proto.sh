@@ -20,10 +20,10 @@ if [ -z "$plugin" ]; then
   plugin="$cache/.build/release/protoc-gen-swift"
   if [ ! -x "$plugin" ]; then
     source_repo=https://github.com/apple/swift-protobuf.git
-    [ -d /opt/swift-packages/apple/swift-protobuf.git ] && source_repo=/opt/swift-packages/apple/swift-protobuf.git
+    [ -d /opt/swift-packages/apple/swift-protobuf.git ] && source_repo=file:///opt/swift-packages/apple/swift-protobuf.git
     echo "generate-onnx-proto: building protoc-gen-swift $version from $source_repo"
     rm -rf "$cache"
-    git clone -q --depth 1 --branch "$version" "$source_repo" "$cache"
+    git -c advice.detachedHead=false clone -q --depth 1 --branch "$version" "$source_repo" "$cache"
     swift build -c release --package-path "$cache" --product protoc-gen-swift
   fi
 fi

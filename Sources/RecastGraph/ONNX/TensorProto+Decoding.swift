@@ -25,7 +25,7 @@ extension Onnx_TensorProto {
 
     let bytes: [UInt8]
     if dataLocation == .external {
-      bytes = try externalBytes(label: label, baseDirectory: baseDirectory)
+      bytes = try externalBytes(label: label, baseDirectory: baseDirectory, expected: byteCount)
     } else if hasRawData {
       bytes = [UInt8](rawData)
     } else {
@@ -87,8 +87,8 @@ extension Onnx_TensorProto {
     }
   }
 
-  /// Bytes from the side file named by `external_data`.
-  private func externalBytes(label: String, baseDirectory: URL?) throws(GraphError) -> [UInt8] {
+  /// Bytes from the side file named by `external_data` (`location`, optional `offset` and `length`).
+  private func externalBytes(label: String, baseDirectory: URL?, expected: Int) throws(GraphError) -> [UInt8] {
     var entries: [String: String] = [:]
     for entry in externalData { entries[entry.key] = entry.value }
     guard let location = entries["location"], !location.isEmpty else {
@@ -107,7 +107,12 @@ extension Onnx_TensorProto {
     guard let offset = Int(entries["offset"] ?? "0"), offset >= 0 else {
       throw GraphError(.externalData, "\(label) has an invalid external data offset '\(entries["offset"] ?? "")'")
     }
-    let length = entries["length"].flatMap { Int($0) }
+    // Without a `length`, the tensor's own size says how much to read.
+    let length = entries["length"].flatMap { Int($0) } ?? expected
+    guard length == expected else {
+      throw GraphError(
+        .externalData, "\(label) has external data length \(entries["length"] ?? "") but its shape needs \(expected) bytes")
+    }
     guard let handle = try? FileHandle(forReadingFrom: file) else {
       throw GraphError(
         .externalData, "\(label): external data file '\(location)' is missing (looked in \(baseDirectory.path))",
@@ -116,8 +121,8 @@ extension Onnx_TensorProto {
     defer { try? handle.close() }
     do {
       try handle.seek(toOffset: UInt64(offset))
-      let data = try (length.map { try handle.read(upToCount: $0) } ?? handle.readToEnd()) ?? Data()
-      if let length, data.count < length {
+      let data = try handle.read(upToCount: length) ?? Data()
+      if data.count < length {
         throw GraphError(
           .externalData,
           "\(label): external data file '\(location)' ends after \(data.count) of \(length) bytes at offset \(offset)",
