@@ -17,7 +17,7 @@ public struct Graph: Sendable, Equatable {
   public var metadataProps: OrderedMap<String, String>
 
   public init(
-    name: String = "", nodes: [Node] = [], inputs: [ValueInfo] = [], outputs: [ValueInfo] = [],
+    name: String = "graph", nodes: [Node] = [], inputs: [ValueInfo] = [], outputs: [ValueInfo] = [],
     initializers: OrderedMap<String, Tensor> = [:], valueInfo: [ValueInfo] = [], docString: String = "",
     metadataProps: OrderedMap<String, String> = [:]
   ) {
