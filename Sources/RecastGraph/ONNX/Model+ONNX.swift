@@ -1,0 +1,88 @@
+public import Foundation
+import SwiftProtobuf
+
+/// Reading and writing ONNX files.
+extension Model {
+  /// Reads an ONNX model file. External tensor data is read from side files relative to the file's folder.
+  ///
+  /// With `validate` (the default) the graph is also checked for dangling inputs, duplicate producers and
+  /// cycles (`Graph.validate()`). Every error names the file.
+  public init(contentsOf url: URL, validate: Bool = true) throws(GraphError) {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url)
+    } catch {
+      throw GraphError(.io, "cannot read the model: \(error.localizedDescription)", file: url.path)
+    }
+    do {
+      self = try Model.decode(data, baseDirectory: url.deletingLastPathComponent(), validate: validate)
+    } catch {
+      throw error.attributed(to: url)
+    }
+  }
+
+  /// Decodes an ONNX model from bytes. Tensors with external data cannot be resolved and raise an error.
+  public init(serializedBytes bytes: [UInt8], validate: Bool = true) throws(GraphError) {
+    self = try Model.decode(Data(bytes), baseDirectory: nil, validate: validate)
+  }
+
+  private static func decode(_ data: Data, baseDirectory: URL?, validate: Bool) throws(GraphError) -> Model {
+    guard !data.isEmpty else { throw GraphError(.corruptProtobuf, "the file is empty") }
+    let proto: Onnx_ModelProto
+    do {
+      var options = BinaryDecodingOptions()
+      options.messageDepthLimit = 1000
+      proto = try Onnx_ModelProto(serializedBytes: data, options: options)
+    } catch {
+      throw GraphError(
+        .corruptProtobuf, "not a valid ONNX protobuf (\(Self.describe(error)); truncated or not an ONNX file?)")
+    }
+    let model = try ONNXDecoder(baseDirectory: baseDirectory).model(proto)
+    if validate { try model.graph.validate() }
+    return model
+  }
+
+  /// The model as ONNX protobuf bytes. Tensors are written inline as `raw_data`; the same model always gives the
+  /// same bytes.
+  public func serializedBytes() throws(GraphError) -> [UInt8] {
+    let proto = ONNXEncoder().model(self)
+    do {
+      return try proto.serializedBytes()
+    } catch {
+      throw GraphError(.unsupported, "cannot serialize the model: \(Self.describe(error))")
+    }
+  }
+
+  /// Writes the model to `url` atomically: a temporary file in the same folder is written, then renamed, so an
+  /// interrupted write never leaves a half-written model.
+  public func write(to url: URL) throws(GraphError) {
+    let bytes = try serializedBytes()
+    let folder = url.deletingLastPathComponent()
+    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+    do {
+      try Data(bytes).write(to: temporary)
+      guard rename(temporary.path, url.path) == 0 else {
+        throw GraphError(.io, "cannot rename the temporary file: \(String(cString: strerror(errno)))", file: url.path)
+      }
+    } catch let error as GraphError {
+      try? FileManager.default.removeItem(at: temporary)
+      throw error
+    } catch {
+      try? FileManager.default.removeItem(at: temporary)
+      throw GraphError(.io, "cannot write the model: \(error.localizedDescription)", file: url.path)
+    }
+  }
+
+  private static func describe(_ error: any Error) -> String {
+    if let error = error as? BinaryDecodingError {
+      switch error {
+      case .truncated: return "data ends in the middle of a field"
+      case .malformedProtobuf: return "malformed protobuf"
+      case .messageDepthLimit: return "nesting too deep"
+      case .invalidUTF8: return "a string field is not UTF-8"
+      default: return "\(error)"
+      }
+    }
+    return "\(error)"
+  }
+}

@@ -1,1 +1,0 @@
-// The graph IR, ONNX serde and executor land here.
