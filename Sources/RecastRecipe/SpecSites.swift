@@ -30,14 +30,21 @@ public struct ConfigWalker: Sendable {
   public static let opSelectorMaps = ["op_type_config", "op_name_config"]
 
   public let root: Node
+  /// Every config scope with its path (ModuleQuantizerConfig scopes, each followed by its op scopes).
+  public let scopes: [(path: String, node: Node)]
+  /// Every spec assignment in every scope.
+  public let sites: [SpecSite]
 
-  public init(_ root: Node) { self.root = root }
+  public init(_ root: Node) {
+    self.root = root
+    self.scopes = Self.scopes(of: root)
+    self.sites = Self.sites(in: scopes, root: root)
+  }
 
   /// Named specs under the top-level `quantization_spec`.
   public var namedSpecs: [Pair] { root["quantization_spec"]?.mapping ?? [] }
 
-  /// Every config scope with its path.
-  public var scopes: [(path: String, node: Node)] {
+  private static func scopes(of root: Node) -> [(path: String, node: Node)] {
     guard let config = root["quantization_config"], config.mapping != nil else { return [] }
     var modules: [(String, Node)] = []
     if let global = config["global_config"], global.mapping != nil {
@@ -75,8 +82,7 @@ public struct ConfigWalker: Sendable {
     return maps
   }
 
-  /// Every spec assignment in every scope.
-  public var sites: [SpecSite] {
+  private static func sites(in scopes: [(path: String, node: Node)], root: Node) -> [SpecSite] {
     var sites: [SpecSite] = []
     for scope in scopes {
       for (fields, role) in [(Self.activationFields, TensorRole.activation), (Self.stateFields, .weight)] {
@@ -88,7 +94,7 @@ public struct ConfigWalker: Sendable {
           }
           for pair in group.mapping ?? [] {
             let path = "\(scope.path)/\(field)/\(escape(pair.key.keyString ?? "?"))"
-            sites.append(SpecSite(path: path, role: role, site: pair.value, spec: resolve(pair.value)))
+            sites.append(SpecSite(path: path, role: role, site: pair.value, spec: resolve(pair.value, root: root)))
           }
         }
       }
@@ -97,15 +103,17 @@ public struct ConfigWalker: Sendable {
   }
 
   /// The spec mapping a site's node denotes: itself, or the named spec a string refers to.
-  public func resolve(_ node: Node) -> Node? {
+  public func resolve(_ node: Node) -> Node? { Self.resolve(node, root: root) }
+
+  private static func resolve(_ node: Node, root: Node) -> Node? {
     if node.mapping != nil { return node }
     if let name = node.string { return root["quantization_spec"]?[name].flatMap { $0.mapping != nil ? $0 : nil } }
     return nil
   }
 
-  private func isSpecMapping(_ node: Node) -> Bool { node["dtype"] != nil || node["granularity"] != nil }
+  private static func isSpecMapping(_ node: Node) -> Bool { node["dtype"] != nil || node["granularity"] != nil }
 
-  private func escape(_ key: String) -> String {
+  private static func escape(_ key: String) -> String {
     key.split(separator: "~", omittingEmptySubsequences: false).joined(separator: "~0")
       .split(separator: "/", omittingEmptySubsequences: false).joined(separator: "~1")
   }
