@@ -16,6 +16,10 @@ extension Tensor {
         parallelFor(outer * inner, grain: Swift.max(1, Parallelism.elementwiseGrain / Swift.max(n, 1) / 8)) { range in
           for lane in range {
             let base = (lane / inner) * n * inner + lane % inner
+            if inner == 1 {
+              Tensor.softmaxRow(xb + base, yb + base, n, log: log)
+              continue
+            }
             let x = xb + base
             let y = yb + base
             var m = -Float.infinity
@@ -38,6 +42,22 @@ extension Tensor {
       }
     }
     return out
+  }
+
+  /// Softmax of one contiguous row, with the eight-lane exp.
+  static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, log: Bool) {
+    var m = -Float.infinity
+    for j in 0..<n where x[j] > m { m = x[j] }
+    if log {
+      var s: Float = 0
+      for j in 0..<n { s += expf(x[j] - m) }
+      let shift = m + logf(s)
+      for j in 0..<n { y[j] = x[j] - shift }
+      return
+    }
+    VectorMath.apply(x, y, n) { VectorMath.exp($0 - m) }
+    let r = 1 / sum(UnsafePointer(y), n) { $0 }
+    for j in 0..<n { y[j] *= r }
   }
 
   /// ONNX `LayerNormalization`: normalises over axes `axis…rank−1` (default −1):

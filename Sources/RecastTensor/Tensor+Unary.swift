@@ -102,25 +102,20 @@ extension Tensor {
     case .relu: for i in 0..<n { y[i] = Swift.max(x[i], 0) }
     case .leakyRelu(let alpha): for i in 0..<n { y[i] = x[i] < 0 ? alpha * x[i] : x[i] }
     case .clip(let low, let high): for i in 0..<n { y[i] = Swift.min(Swift.max(x[i], low), high) }
-    case .sigmoid:
-      for i in 0..<n {
-        // Split by sign so exp never overflows.
-        let v = x[i]
-        if v >= 0 { y[i] = 1 / (1 + expf(-v)) } else { let e = expf(v); y[i] = e / (1 + e) }
-      }
+    case .sigmoid: VectorMath.apply(x, y, n) { v in 1 / (1 + VectorMath.exp(-v)) }
     case .tanh: for i in 0..<n { y[i] = tanhf(x[i]) }
     case .hardSigmoid(let alpha, let beta): for i in 0..<n { y[i] = Swift.min(Swift.max(alpha * x[i] + beta, 0), 1) }
     case .hardSwish: for i in 0..<n { y[i] = x[i] * Swift.min(Swift.max(x[i] / 6 + 0.5, 0), 1) }
-    case .erf: for i in 0..<n { y[i] = erff(x[i]) }
+    case .erf: VectorMath.apply(x, y, n) { VectorMath.erf($0) }
     case .gelu(let approximate):
       if approximate {
-        let c: Float = 0.7978845608028654  // √(2/π)
-        for i in 0..<n {
-          let v = x[i]
-          y[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
+        // 0.5·(1 + tanh(u)) = 1 / (1 + exp(−2u)).
+        VectorMath.apply(x, y, n) { v in
+          let u = 0.7978845608028654 * (v + 0.044715 * v * v * v)
+          return v / (1 + VectorMath.exp(-2 * u))
         }
       } else {
-        for i in 0..<n { y[i] = 0.5 * x[i] * (1 + erff(x[i] * 0.7071067811865476)) }
+        VectorMath.apply(x, y, n) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.7071067811865476)) }
       }
     case .sqrt: for i in 0..<n { y[i] = x[i].squareRoot() }
     case .reciprocal: for i in 0..<n { y[i] = 1 / x[i] }
