@@ -55,42 +55,37 @@ extension Tensor {
     x.withUnsafeBufferPointer(as: Float.self) { px in
       y.withUnsafeMutableBufferPointer(as: Float.self) { py in
         guard let xb = px.baseAddress, let yb = py.baseAddress else { return }
+        // Per output row/column: the first tap index and tap count inside the input, and the tap count
+        // inside the padded extent (AveragePool's count_include_pad divisor).
+        let rowsH = Tensor.windows(outH, stride: sh, pad: pt, dilation: dh, kernel: kh, input: inH, limit: limitH)
+        let colsW = Tensor.windows(outW, stride: sw, pad: pl, dilation: dw, kernel: kw, input: inW, limit: limitW)
         parallelFor(planes, grain: Swift.max(1, (1 << 14) / Swift.max(outH * outW * kh * kw, 1))) { range in
           for plane in range {
             let source = xb + plane * inH * inW
             var out = yb + plane * outH * outW
             for oh in 0..<outH {
-              let h0 = oh * sh - pt
+              let (i0, ni, pi) = rowsH[oh]
+              let h0 = oh * sh - pt + i0 * dh
               for ow in 0..<outW {
-                let w0 = ow * sw - pl
-                var best = -Float.infinity
-                var sum: Float = 0
-                var taps = 0
-                var paddedTaps = 0
-                for i in 0..<kh {
-                  let h = h0 + i * dh
-                  if h >= limitH { break }
-                  let inside = h >= 0 && h < inH
-                  let row = source + h * inW
-                  for j in 0..<kw {
-                    let w = w0 + j * dw
-                    if w >= limitW { break }
-                    paddedTaps += 1
-                    if inside && w >= 0 && w < inW {
-                      let v = row[w]
-                      if isMax {
-                        if v > best || v.isNaN { best = v }
-                      } else {
-                        sum += v
-                        taps += 1
-                      }
+                let (j0, nj, pj) = colsW[ow]
+                let w0 = ow * sw - pl + j0 * dw
+                if isMax {
+                  var best = -Float.infinity
+                  for i in 0..<ni {
+                    let row = source + (h0 + i * dh) * inW + w0
+                    for j in 0..<nj {
+                      let v = row[j * dw]
+                      best = v > best || v.isNaN ? v : best
                     }
                   }
-                }
-                if isMax {
                   out[ow] = best
                 } else {
-                  let divisor = countIncludePad ? paddedTaps : taps
+                  var sum: Float = 0
+                  for i in 0..<ni {
+                    let row = source + (h0 + i * dh) * inW + w0
+                    for j in 0..<nj { sum += row[j * dw] }
+                  }
+                  let divisor = countIncludePad ? pi * pj : ni * nj
                   out[ow] = divisor > 0 ? sum / Float(divisor) : 0
                 }
               }
@@ -101,5 +96,27 @@ extension Tensor {
       }
     }
     return y
+  }
+
+  /// For each output position along one axis: (first in-input tap, in-input tap count, padded tap count).
+  static func windows(
+    _ count: Int, stride: Int, pad: Int, dilation: Int, kernel: Int, input: Int, limit: Int
+  ) -> [(Int, Int, Int)] {
+    (0..<count).map { o in
+      let start = o * stride - pad
+      var first = -1
+      var inside = 0
+      var padded = 0
+      for k in 0..<kernel {
+        let p = start + k * dilation
+        if p >= limit { break }
+        padded += 1
+        if p >= 0 && p < input {
+          if first < 0 { first = k }
+          inside += 1
+        }
+      }
+      return (Swift.max(first, 0), inside, padded)
+    }
   }
 }
