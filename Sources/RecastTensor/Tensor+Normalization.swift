@@ -55,7 +55,7 @@ extension Tensor {
       for j in 0..<n { y[j] = x[j] - shift }
       return
     }
-    VectorMath.apply(x, y, n) { VectorMath.exp($0 - m) }
+    for j in 0..<n { y[j] = VectorMath.exp(x[j] - m) }
     let r = 1 / sum(UnsafePointer(y), n) { $0 }
     for j in 0..<n { y[j] *= r }
   }

@@ -102,20 +102,21 @@ extension Tensor {
     case .relu: for i in 0..<n { y[i] = Swift.max(x[i], 0) }
     case .leakyRelu(let alpha): for i in 0..<n { y[i] = x[i] < 0 ? alpha * x[i] : x[i] }
     case .clip(let low, let high): for i in 0..<n { y[i] = Swift.min(Swift.max(x[i], low), high) }
-    case .sigmoid: VectorMath.apply(x, y, n) { v in 1 / (1 + VectorMath.exp(-v)) }
+    case .sigmoid: for i in 0..<n { y[i] = 1 / (1 + VectorMath.exp(-x[i])) }
     case .tanh: for i in 0..<n { y[i] = tanhf(x[i]) }
     case .hardSigmoid(let alpha, let beta): for i in 0..<n { y[i] = Swift.min(Swift.max(alpha * x[i] + beta, 0), 1) }
     case .hardSwish: for i in 0..<n { y[i] = x[i] * Swift.min(Swift.max(x[i] / 6 + 0.5, 0), 1) }
-    case .erf: VectorMath.apply(x, y, n) { VectorMath.erf($0) }
+    case .erf: for i in 0..<n { y[i] = VectorMath.erf(x[i]) }
     case .gelu(let approximate):
       if approximate {
         // 0.5·(1 + tanh(u)) = 1 / (1 + exp(−2u)).
-        VectorMath.apply(x, y, n) { v in
+        for i in 0..<n {
+          let v = x[i]
           let u = 0.7978845608028654 * (v + 0.044715 * v * v * v)
-          return v / (1 + VectorMath.exp(-2 * u))
+          y[i] = v / (1 + VectorMath.exp(-2 * u))
         }
       } else {
-        VectorMath.apply(x, y, n) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.7071067811865476)) }
+        for i in 0..<n { y[i] = 0.5 * x[i] * (1 + VectorMath.erf(x[i] * 0.7071067811865476)) }
       }
     case .sqrt: for i in 0..<n { y[i] = x[i].squareRoot() }
     case .reciprocal: for i in 0..<n { y[i] = 1 / x[i] }

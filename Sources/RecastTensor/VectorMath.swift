@@ -1,34 +1,33 @@
-/// Eight-lane float approximations of `exp` and `erf` for the hot kernels (Softmax, Sigmoid, Gelu, Erf).
-/// `exp` is Cephes' `expf` polynomial (about 1 ulp on [−87, 88]; below that the result is at most 1e−38
-/// instead of the subnormal or zero); `erf` is the Taylor series below 0.5 and Numerical Recipes' `erfc`
-/// Chebyshev fit above (absolute error below 2e−7).
+/// Branch-free float approximations of `exp` and `erf` for the hot kernels (Softmax, Sigmoid, Gelu, Erf),
+/// written so loops over them auto-vectorise. `exp` is Cephes' `expf` polynomial (about 1 ulp on
+/// [−87, 88]; below that it returns at most 1e−38 instead of a subnormal or zero); `erf` is the Taylor
+/// series below 0.5 and Numerical Recipes' `erfc` Chebyshev fit above (absolute error below 2e−7).
 enum VectorMath {
-  typealias V = SIMD8<Float>
-
   @inline(__always)
-  static func exp(_ input: V) -> V {
-    let x = input.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.37))
-    let fx = (x * 1.44269504088896341).rounded(.toNearestOrEven)
-    var r = x - fx * 0.693359375
-    r = r + fx * 2.12194440e-4
-    let r2 = r * r
-    var p = V(repeating: 1.9875691500e-4)
+  static func exp(_ input: Float) -> Float {
+    let x = Swift.min(Swift.max(input, -87.3), 88.37)
+    // Round x·log2(e) to an integer n with the 1.5·2²³ trick; n sits in the low mantissa bits.
+    let shifted = x * 1.44269504088896341 + 12_582_912
+    let n = shifted - 12_582_912
+    var r = x - n * 0.693359375
+    r = r + n * 2.12194440e-4
+    var p: Float = 1.9875691500e-4
     p = p * r + 1.3981999507e-3
     p = p * r + 8.3334519073e-3
     p = p * r + 4.1665795894e-2
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
-    let y = p * r2 + r + 1
-    let bits = (SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int32>(fx)) &+ 127) &<< 23
-    return y * unsafeBitCast(bits, to: V.self)
+    let y = p * (r * r) + r + 1
+    let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
+    return y * scale
   }
 
   @inline(__always)
-  static func erf(_ x: V) -> V {
-    let z = x.replacing(with: -x, where: x .< 0)
-    // Small |x|: odd Taylor series to x¹⁵ (remainder below 1e−9 at 0.5).
+  static func erf(_ x: Float) -> Float {
+    let z = Swift.abs(x)
     let z2 = z * z
-    var s = V(repeating: -1.0 / 75600)
+    // Small |x|: odd Taylor series to x¹⁵ (remainder below 1e−9 at 0.5).
+    var s: Float = -1.0 / 75600
     s = s * z2 + 1.0 / 9360
     s = s * z2 - 1.0 / 1320
     s = s * z2 + 1.0 / 216
@@ -39,7 +38,7 @@ enum VectorMath {
     let small = s * z * 1.1283791670955126
     // Larger |x|: 1 − erfc(z), erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2).
     let t = 1 / (1 + 0.5 * z)
-    var p = V(repeating: 0.17087277)
+    var p: Float = 0.17087277
     p = p * t - 0.82215223
     p = p * t + 1.48851587
     p = p * t - 1.13520398
@@ -50,26 +49,7 @@ enum VectorMath {
     p = p * t + 1.00002368
     p = p * t - 1.26551223
     let large = 1 - t * exp(p - z2)
-    let magnitude = small.replacing(with: large, where: z .>= 0.5)
-    return magnitude.replacing(with: -magnitude, where: x .< 0)
-  }
-
-  /// Applies an eight-lane function to `n` floats (the tail padded through a lane buffer).
-  @inline(__always)
-  static func apply(
-    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, _ f: (V) -> V
-  ) {
-    var i = 0
-    while i + 8 <= n {
-      let v = UnsafeRawPointer(x + i).loadUnaligned(as: V.self)
-      UnsafeMutableRawPointer(y + i).storeBytes(of: f(v), as: V.self)
-      i += 8
-    }
-    if i < n {
-      var v = V(repeating: 0)
-      for k in 0..<(n - i) { v[k] = x[i + k] }
-      let r = f(v)
-      for k in 0..<(n - i) { y[i + k] = r[k] }
-    }
+    let magnitude = z < 0.5 ? small : large
+    return Float(bitPattern: magnitude.bitPattern | (x.bitPattern & 0x8000_0000))
   }
 }
