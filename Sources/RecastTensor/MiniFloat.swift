@@ -17,11 +17,16 @@ public struct MiniFloat: Sendable, Hashable {
   /// Largest finite value.
   public let maxValue: Float
 
-  public static let e4m3fn = MiniFloat(exponentBits: 4, mantissaBits: 3, bias: 7, hasInfinity: false, isFNUZ: false, maxValue: 448)
-  public static let e5m2 = MiniFloat(exponentBits: 5, mantissaBits: 2, bias: 15, hasInfinity: true, isFNUZ: false, maxValue: 57344)
-  public static let e4m3fnuz = MiniFloat(exponentBits: 4, mantissaBits: 3, bias: 8, hasInfinity: false, isFNUZ: true, maxValue: 240)
-  public static let e5m2fnuz = MiniFloat(exponentBits: 5, mantissaBits: 2, bias: 16, hasInfinity: false, isFNUZ: true, maxValue: 57344)
-  public static let e2m1 = MiniFloat(exponentBits: 2, mantissaBits: 1, bias: 1, hasInfinity: false, isFNUZ: false, maxValue: 6)
+  public static let e4m3fn = MiniFloat(
+    exponentBits: 4, mantissaBits: 3, bias: 7, hasInfinity: false, isFNUZ: false, maxValue: 448)
+  public static let e5m2 = MiniFloat(
+    exponentBits: 5, mantissaBits: 2, bias: 15, hasInfinity: true, isFNUZ: false, maxValue: 57344)
+  public static let e4m3fnuz = MiniFloat(
+    exponentBits: 4, mantissaBits: 3, bias: 8, hasInfinity: false, isFNUZ: true, maxValue: 240)
+  public static let e5m2fnuz = MiniFloat(
+    exponentBits: 5, mantissaBits: 2, bias: 16, hasInfinity: false, isFNUZ: true, maxValue: 57344)
+  public static let e2m1 = MiniFloat(
+    exponentBits: 2, mantissaBits: 1, bias: 1, hasInfinity: false, isFNUZ: false, maxValue: 6)
 
   /// The format stored by `dtype`, if it is one of the mini floats with a sign bit.
   public static func format(for dtype: DataType) -> MiniFloat? {

@@ -49,7 +49,9 @@ extension Tensor {
       other[axis] = 0
       var expected = outShape
       expected[axis] = 0
-      guard other == expected else { throw TensorError("Concat: shapes \(first.shape) and \(t.shape) differ off axis \(axis)") }
+      guard other == expected else {
+        throw TensorError("Concat: shapes \(first.shape) and \(t.shape) differ off axis \(axis)")
+      }
       outShape[axis] += t.shape[axis]
     }
     guard first.dtype.bitWidth % 8 == 0 else { throw TensorError("Concat: unsupported type \(first.dtype)") }

@@ -81,7 +81,8 @@ extension Tensor {
 
   /// ONNX `Slice`: for each listed axis, elements `starts[i] ..< ends[i]` by `steps[i]` (default 1), with
   /// negative starts/ends counted from the end and clamped as ONNX specifies (also for negative steps).
-  public func sliced(starts: [Int], ends: [Int], axes: [Int]? = nil, steps: [Int]? = nil) throws(TensorError) -> Tensor {
+  public func sliced(starts: [Int], ends: [Int], axes: [Int]? = nil, steps: [Int]? = nil) throws(TensorError) -> Tensor
+  {
     let axes = try Shape.normalize(axes: axes ?? Array(0..<starts.count), rank: rank, op: "Slice")
     let steps = steps ?? Array(repeating: 1, count: starts.count)
     guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count else {
@@ -124,7 +125,8 @@ extension Tensor {
     }
   }
 
-  private func stridedCopy<T: BitwiseCopyable>(_ offset: Int, _ strides: [Int], _ outShape: [Int], _: T.Type) -> Tensor {
+  private func stridedCopy<T: BitwiseCopyable>(_ offset: Int, _ strides: [Int], _ outShape: [Int], _: T.Type) -> Tensor
+  {
     var out = Tensor(zeros: dtype, shape: outShape)
     let total = out.count
     guard total > 0 else { return out }

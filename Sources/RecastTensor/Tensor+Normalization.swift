@@ -74,7 +74,8 @@ extension Tensor {
     let n = normShape.reduce(1, *)
     let outer = count / Swift.max(n, 1)
     let gamma = try scale.expanded(to: normShape, op: "LayerNormalization scale")
-    let beta = try bias.map { b throws(TensorError) in try b.expanded(to: normShape, op: "LayerNormalization bias") }
+    let beta =
+      try bias.map { b throws(TensorError) in try b.expanded(to: normShape, op: "LayerNormalization bias") }
       ?? Tensor(zeros: .float32, shape: normShape)
     var out = Tensor(zeros: .float32, shape: shape)
     withUnsafeBufferPointer(as: Float.self) { px in

@@ -97,7 +97,8 @@ import Testing
       }
       var generator = SeededGenerator(seed: 7)
       for _ in 0..<200_000 {
-        let f = Float(bitPattern: UInt32.random(in: 0x3000_0000...0x4800_0000, using: &generator))
+        let f =
+          Float(bitPattern: UInt32.random(in: 0x3000_0000...0x4800_0000, using: &generator))
           * (Bool.random(using: &generator) ? 1 : -1)
         #expect(HalfPrecision.half(fromFloat: f) == Float16(f).bitPattern, "seed 7, \(f)")
       }

@@ -1,7 +1,7 @@
 import Foundation
 import RecastTensor
-import Testing
 import TestSupport
+import Testing
 
 /// One single-node reference case written by `Fixtures/make_fixtures.py` (onnxruntime's outputs). Tensors
 /// are base64-encoded `.npy` files, so reading them also exercises `NPY.decode`.
@@ -39,7 +39,10 @@ enum AttributeValue: Sendable, Decodable {
     } else if let f = try? c.decode([Float].self) {
       self = .floats(f)
     } else {
-      struct T: Decodable { let dtype: Int; let values: [Double] }
+      struct T: Decodable {
+        let dtype: Int
+        let values: [Double]
+      }
       let t = try c.decode(T.self)
       self = .tensor(dtype: t.dtype, values: t.values)
     }

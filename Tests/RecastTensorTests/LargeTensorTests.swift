@@ -64,7 +64,9 @@ import Testing
                 for q in 0..<k {
                   let (hi, wi) = (i * 2 - 1 + p, j - 2 + q)
                   guard hi >= 0, hi < h, wi >= 0, wi < w else { continue }
-                  s += Double(xv[((b * c + g * c / 2 + ci) * h + hi) * w + wi]) * Double(wv[((o * c / 2 + ci) * k + p) * k + q])
+                  s +=
+                    Double(xv[((b * c + g * c / 2 + ci) * h + hi) * w + wi])
+                    * Double(wv[((o * c / 2 + ci) * k + p) * k + q])
                 }
               }
             }
@@ -92,10 +94,16 @@ import Testing
   }
 
   @Test func errorsNameTheProblem() {
-    #expect { try Tensor.binary(.add, Tensor(zeros: .float32, shape: [2, 3]), Tensor(zeros: .float32, shape: [4])) }
-      throws: { "\($0)".contains("do not broadcast") }
-    #expect(throws: TensorError.self) { try Tensor.matmul(Tensor(zeros: .float32, shape: [2, 3]), Tensor(zeros: .float32, shape: [2, 3])) }
+    #expect {
+      try Tensor.binary(.add, Tensor(zeros: .float32, shape: [2, 3]), Tensor(zeros: .float32, shape: [4]))
+    } throws: { "\($0)".contains("do not broadcast") }
+    #expect(throws: TensorError.self) {
+      try Tensor.matmul(Tensor(zeros: .float32, shape: [2, 3]), Tensor(zeros: .float32, shape: [2, 3]))
+    }
     #expect(throws: TensorError.self) { try Tensor(zeros: .float32, shape: [2]).transposed(perm: [1]) }
-    #expect(throws: TensorError.self) { try Tensor(zeros: .float32, shape: [2, 3]).gathered(Tensor(shape: [1], scalars: [Int64(5)], dtype: .int64), axis: 1) }
+    #expect(throws: TensorError.self) {
+      try Tensor(zeros: .float32, shape: [2, 3]).gathered(
+        Tensor(shape: [1], scalars: [Int64(5)], dtype: .int64), axis: 1)
+    }
   }
 }

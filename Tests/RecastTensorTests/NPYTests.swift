@@ -20,8 +20,9 @@ import Testing
   }
 
   @Test func versionTwoHeader() throws {
-    let t = try NPY.decode(Self.header("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", version: 2)
-      + [5, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+    let t = try NPY.decode(
+      Self.header("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", version: 2)
+        + [5, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
     #expect(t.dtype == .int64)
     #expect(t.integers() == [5, -1])
   }
@@ -40,11 +41,13 @@ import Testing
   }
 
   @Test func rejectsWhatItCannotRead() {
-    let fortran = Self.header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }") + [UInt8](repeating: 0, count: 16)
+    let fortran =
+      Self.header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }") + [UInt8](repeating: 0, count: 16)
     #expect(throws: NPY.Error.self) { try NPY.decode(fortran) }
     let bigEndian = Self.header("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }") + [0, 0, 0, 0]
     #expect { try NPY.decode(bigEndian) } throws: { ($0 as? NPY.Error)?.message.contains("big-endian") == true }
-    let complex = Self.header("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }") + [UInt8](repeating: 0, count: 8)
+    let complex =
+      Self.header("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }") + [UInt8](repeating: 0, count: 8)
     #expect { try NPY.decode(complex) } throws: { ($0 as? NPY.Error)?.message.contains("unsupported dtype") == true }
     let truncated = Self.header("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }") + [0, 0]
     #expect(throws: NPY.Error.self) { try NPY.decode(truncated) }

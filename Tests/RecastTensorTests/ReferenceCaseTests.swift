@@ -114,7 +114,8 @@ import Testing
         try x!.resized(
           scales: input(2)?.floats(), sizes: input(3)?.integers(),
           mode: ResizeMode(rawValue: c.string("mode") ?? "nearest")!,
-          coordinateTransform: CoordinateTransform(rawValue: c.string("coordinate_transformation_mode") ?? "half_pixel")!,
+          coordinateTransform: CoordinateTransform(
+            rawValue: c.string("coordinate_transformation_mode") ?? "half_pixel")!,
           nearestMode: NearestMode(rawValue: c.string("nearest_mode") ?? "round_prefer_floor")!)
       ]
     case "Gemm":

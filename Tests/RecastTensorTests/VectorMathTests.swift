@@ -24,7 +24,9 @@ import Testing
     // Relative to |x| ≤ 10, so the bound scales with the input.
     #expect(try worst(.gelu(approximateTanh: false)) { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) } < 2e-6)
     let c = (2 / Double.pi).squareRoot()
-    #expect(try worst(.gelu(approximateTanh: true)) { 0.5 * $0 * (1 + Foundation.tanh(c * ($0 + 0.044715 * $0 * $0 * $0))) } < 2e-6)
+    #expect(
+      try worst(.gelu(approximateTanh: true)) { 0.5 * $0 * (1 + Foundation.tanh(c * ($0 + 0.044715 * $0 * $0 * $0))) }
+        < 2e-6)
   }
 
   @Test func softmaxRowsSumToOne() throws {

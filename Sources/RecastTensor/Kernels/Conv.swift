@@ -17,7 +17,8 @@ extension Tensor {
     }
     if x.rank == 3 {
       let y = try conv(
-        x.reshaped([x.shape[0], x.shape[1], 1, x.shape[2]]), weight: w.reshaped([w.shape[0], w.shape[1], 1, w.shape[2]]),
+        x.reshaped([x.shape[0], x.shape[1], 1, x.shape[2]]),
+        weight: w.reshaped([w.shape[0], w.shape[1], 1, w.shape[2]]),
         bias: bias, strides: strides.map { [1] + $0 }, pads: pads.map { [0, $0[0], 0, $0[1]] },
         dilations: dilations.map { [1] + $0 }, group: group, autoPad: autoPad)
       return y.reshaped([y.shape[0], y.shape[1], y.shape[3]])
@@ -55,7 +56,8 @@ extension Tensor {
                   source = UnsafePointer(pc.baseAddress!)
                 }
                 sgemm(
-                  transA: false, transB: false, m: mg, n: outHW, k: kSize, alpha: 1, a: wb + gi * mg * kSize, lda: kSize,
+                  transA: false, transB: false, m: mg, n: outHW, k: kSize, alpha: 1, a: wb + gi * mg * kSize,
+                  lda: kSize,
                   b: source, ldb: outHW, beta: 0, c: yb + (image * m + gi * mg) * outHW, ldc: outHW)
               }
             }
@@ -83,7 +85,9 @@ extension Tensor {
 
 /// Unfolds one image group `[C, H, W]` into the `[C·kh·kw, outH·outW]` column matrix (zeros for padding).
 /// Rows are filled in parallel; each row is written by one worker.
-func im2col(_ x: UnsafePointer<Float>, channels: Int, geometry g: SpatialGeometry, into col: UnsafeMutablePointer<Float>) {
+func im2col(
+  _ x: UnsafePointer<Float>, channels: Int, geometry g: SpatialGeometry, into col: UnsafeMutablePointer<Float>
+) {
   let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
   let (kh, kw) = (g.kernel[0], g.kernel[1])
   let (sh, sw, dh, dw) = (g.strides[0], g.strides[1], g.dilations[0], g.dilations[1])

@@ -19,9 +19,11 @@ extension Tensor {
     }
     if x.rank == 3 {
       let y = try convTranspose(
-        x.reshaped([x.shape[0], x.shape[1], 1, x.shape[2]]), weight: w.reshaped([w.shape[0], w.shape[1], 1, w.shape[2]]),
+        x.reshaped([x.shape[0], x.shape[1], 1, x.shape[2]]),
+        weight: w.reshaped([w.shape[0], w.shape[1], 1, w.shape[2]]),
         bias: bias, strides: strides.map { [1] + $0 }, pads: pads.map { [0, $0[0], 0, $0[1]] },
-        dilations: dilations.map { [1] + $0 }, group: group, autoPad: autoPad, outputPadding: outputPadding.map { [0] + $0 },
+        dilations: dilations.map { [1] + $0 }, group: group, autoPad: autoPad,
+        outputPadding: outputPadding.map { [0] + $0 },
         outputShape: outputShape.map { [1] + Array($0.suffix(1)) })
       return y.reshaped([y.shape[0], y.shape[1], y.shape[3]])
     }
@@ -40,8 +42,10 @@ extension Tensor {
     var padBegin = Array((pads ?? [0, 0, 0, 0])[..<2])
     var padEnd = Array((pads ?? [0, 0, 0, 0])[2...])
     var output = [0, 0]
-    let explicitShape = outputShape.map { Array($0.suffix(2)) } ?? (autoPad == .sameUpper || autoPad == .sameLower
-      ? [input[0] * strides[0], input[1] * strides[1]] : nil)
+    let explicitShape =
+      outputShape.map { Array($0.suffix(2)) }
+      ?? (autoPad == .sameUpper || autoPad == .sameLower
+        ? [input[0] * strides[0], input[1] * strides[1]] : nil)
     for i in 0..<2 {
       let full = strides[i] * (input[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1
       if let explicitShape {
@@ -50,7 +54,10 @@ extension Tensor {
         padEnd[i] = total - padBegin[i]
         output[i] = explicitShape[i]
       } else {
-        if autoPad == .valid { padBegin[i] = 0; padEnd[i] = 0 }
+        if autoPad == .valid {
+          padBegin[i] = 0
+          padEnd[i] = 0
+        }
         output[i] = full - padBegin[i] - padEnd[i]
       }
       guard output[i] >= 0 else { throw TensorError("ConvTranspose: negative output size") }

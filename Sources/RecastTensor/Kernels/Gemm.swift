@@ -42,7 +42,9 @@ extension Tensor {
     let m = aShape[aShape.count - 2]
     let k = aShape[aShape.count - 1]
     let n = bShape[bShape.count - 1]
-    guard bShape[bShape.count - 2] == k else { throw TensorError("MatMul: shapes \(a.shape) and \(b.shape) do not align") }
+    guard bShape[bShape.count - 2] == k else {
+      throw TensorError("MatMul: shapes \(a.shape) and \(b.shape) do not align")
+    }
     let aBatch = Array(aShape.dropLast(2))
     let bBatch = Array(bShape.dropLast(2))
     let batch = try Shape.broadcast(aBatch, bBatch)

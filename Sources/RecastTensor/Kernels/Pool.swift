@@ -48,7 +48,9 @@ extension Tensor {
       autoPad: autoPad, ceilMode: ceilMode)
     let planes = x.shape[0] * x.shape[1]
     let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
-    let (kh, kw, sh, sw, dh, dw) = (g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1])
+    let (kh, kw, sh, sw, dh, dw) = (
+      g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1]
+    )
     let (pt, pl) = (g.padBegin[0], g.padBegin[1])
     let (limitH, limitW) = (inH + g.padEnd[0], inW + g.padEnd[1])
     var y = Tensor(zeros: .float32, shape: [x.shape[0], x.shape[1], outH, outW])
