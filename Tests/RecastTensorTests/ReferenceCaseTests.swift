@@ -125,6 +125,20 @@ import Testing
           transA: c.int("transA", 0) == 1, transB: c.int("transB", 0) == 1)
       ]
     case "MatMul": return [try Tensor.matmul(inputs[0]!, inputs[1]!)]
+    case "QuantizeLinear":
+      // Outputs are recorded as float32 codes/values; the zero point as float32 values of the output type.
+      let type = DataType(rawValue: c.int("output_type", 2))!
+      let zeroPoint = try input(2).map { try $0.cast(to: type) }
+      let q = try x!.quantizeLinear(
+        scale: inputs[1]!, zeroPoint: zeroPoint, axis: c.int("axis", 1), blockSize: c.int("block_size", 0),
+        outputType: type)
+      #expect(q.dtype == type, "\(c.name): output type")
+      return [try q.cast(to: .float32)]
+    case "DequantizeLinear":
+      return [
+        try x!.dequantizeLinear(
+          scale: inputs[1]!, zeroPoint: input(2), axis: c.int("axis", 1), blockSize: c.int("block_size", 0))
+      ]
     case "Conv":
       return [
         try Tensor.conv(

@@ -304,6 +304,66 @@ def conv_family():
     add("AveragePool_1d", "AveragePool", [f32(2, 3, 9)], {"kernel_shape": [3], "strides": [2]}, atol=1e-6)
 
 
+def quantize_case(name, x, scale, zero_point=None, zp_type=None, axis=1, block_size=0, output_type=None, opset=21,
+                  reference=False):
+    """QuantizeLinear with scale and zero point as initializers; the quantized output is recorded as float32
+    values (integer codes or decoded floats) with its ONNX type, since numpy cannot hold every output type."""
+    inits = [onnx.numpy_helper.from_array(scale, "scale")]
+    names = ["x", "scale"]
+    if zero_point is not None:
+        inits.append(helper.make_tensor("zp", zp_type, list(zero_point.shape), zero_point.ravel().tolist()))
+        names.append("zp")
+    attrs = {"axis": axis}
+    if block_size:
+        attrs["block_size"] = block_size
+    if output_type is not None:
+        attrs["output_dtype"] = output_type
+    node = helper.make_node("QuantizeLinear", names, ["y"], **attrs)
+    graph = helper.make_graph([node], name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                              [helper.make_empty_tensor_value_info("y")], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    if reference:
+        y = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    else:
+        y = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    out_type = zp_type or output_type or TensorProto.UINT8
+    cases.append({"name": name, "op": "QuantizeLinear", "attrs": {**attrs, "output_type": out_type},
+                  "inputs": [npy(x), npy(scale), None if zero_point is None else npy(zero_point.astype(np.float32))],
+                  "outputs": [npy(y.astype(np.float32))], "atol": 0, "rtol": 0})
+
+
+def quantization():
+    x = f32(3, 8, low=-3, high=3)
+    x[0, :4] = [0.25, 0.75, -0.25, 1e4]  # ties and saturation
+    quantize_case("Q_uint8_tensor", x, np.array(0.02, np.float32), np.array(128), TensorProto.UINT8)
+    quantize_case("Q_int8_tensor", x, np.array(0.5, np.float32), np.array(-3), TensorProto.INT8)
+    quantize_case("Q_int8_axis0", x, np.array([0.1, 0.02, 0.5], np.float32), np.array([0, 1, -2]), TensorProto.INT8,
+                  axis=0)
+    quantize_case("Q_uint8_axis1", x, f32(8, low=0.01, high=0.1), None, axis=1)
+    quantize_case("Q_int4_block", x, f32(3, 2, low=0.1, high=0.5), None, axis=1, block_size=4,
+                  output_type=TensorProto.INT4, reference=True)
+    quantize_case("Q_uint4_block_zp", x, f32(3, 3, low=0.1, high=0.5), np.array([[8, 7, 9]] * 3), TensorProto.UINT4,
+                  axis=1, block_size=3, reference=True)
+    quantize_case("Q_int16_tensor", x, np.array(1e-3, np.float32), np.array(5), TensorProto.INT16)
+    quantize_case("Q_int2_tensor", x, np.array(0.7, np.float32), None, output_type=TensorProto.INT2, opset=25,
+                  reference=True)
+    quantize_case("Q_uint2_axis0", x, np.array([0.5, 1, 2], np.float32), None, axis=0,
+                  output_type=TensorProto.UINT2, opset=25, reference=True)
+    quantize_case("Q_e4m3fn_tensor", x, np.array(0.01, np.float32), None, output_type=TensorProto.FLOAT8E4M3FN,
+                  reference=True)
+    quantize_case("Q_e5m2_axis0", x, np.array([0.001, 1, 0.1], np.float32), None, axis=0,
+                  output_type=TensorProto.FLOAT8E5M2, reference=True)
+    quantize_case("Q_e2m1_tensor", x, np.array(0.3, np.float32), None, output_type=TensorProto.FLOAT4E2M1, opset=23,
+                  reference=True)
+    q = rng.integers(0, 256, size=(3, 8)).astype(np.uint8)
+    add("DQ_uint8_axis0", "DequantizeLinear", [q, f32(3, low=0.01, high=1), np.array([0, 128, 255], np.uint8)],
+        {"axis": 0}, opset=21)
+    add("DQ_int8_tensor", "DequantizeLinear", [q.view(np.int8), np.array(0.05, np.float32), np.array(-4, np.int8)],
+        opset=21)
+    add("DQ_int8_block", "DequantizeLinear", [q.view(np.int8), f32(2, 8, low=0.01, high=1)],
+        {"axis": 0, "block_size": 2}, opset=21)
+
+
 def codecs():
     """Mini-float encode references (onnx reference Cast, saturate on/off) and decode tables (ml_dtypes)."""
     special = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30, -1e-30, 1e30, -1e30]
@@ -337,6 +397,7 @@ if __name__ == "__main__":
     layout()
     linear_algebra()
     conv_family()
+    quantization()
     codecs()
     with open(os.path.join(HERE, "cases.json"), "w") as f:
         json.dump({"cases": cases, "blobs": blobs}, f, indent=0)
