@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Splits `0..<count` into contiguous chunks of at least `grain` items and runs `body` on each, using
 /// every core when there is enough work. Chunk boundaries depend only on `count` and `grain`, so a body
@@ -33,18 +34,8 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 /// How many threads the kernels may use.
 public enum Parallelism {
   /// Active processor count; read once.
-  public static let workers: Int = {
-    #if canImport(Glibc)
-      return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    #else
-      return 1
-    #endif
-  }()
+  public static let workers: Int = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
   /// Elementwise work below this many elements runs on the calling thread.
   public static let elementwiseGrain = 1 << 15
 }
-
-#if canImport(Glibc)
-  import Glibc
-#endif

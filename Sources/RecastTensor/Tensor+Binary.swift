@@ -1,4 +1,8 @@
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// Arithmetic ONNX binary operators (`Add`, `Sub`, `Mul`, `Div`, `Pow`, `Max`, `Min`, `Mod`).
 public enum BinaryOperator: String, Sendable, CaseIterable {
@@ -176,7 +180,7 @@ extension Float: ElementaryMath {
 }
 
 extension Double: ElementaryMath {
-  @inline(__always) static func power(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
+  @inline(__always) static func power(_ x: Double, _ y: Double) -> Double { pow(x, y) }
   @inline(__always) static func remainderTruncating(_ x: Double, _ y: Double) -> Double { fmod(x, y) }
 }
 

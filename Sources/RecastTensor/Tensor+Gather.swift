@@ -1,4 +1,8 @@
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// Block-copy operators: Gather, Concat, Split, Range, ConstantOfShape. Whole-byte dtypes only.
 extension Tensor {

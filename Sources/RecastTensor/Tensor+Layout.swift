@@ -1,4 +1,8 @@
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// Shape-only and strided-copy operators: Reshape helpers, Unsqueeze, Squeeze, Flatten, Transpose, Expand,
 /// Slice. They work on every whole-byte dtype (not on packed sub-byte types).

@@ -1,4 +1,8 @@
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 extension Tensor {
   /// ONNX `Softmax` (opset 13) along `axis` (default −1): `exp(x − max) / Σ exp(x − max)`. With `log`,

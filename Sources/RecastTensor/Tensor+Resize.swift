@@ -1,4 +1,8 @@
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// ONNX `Resize` options.
 public enum ResizeMode: String, Sendable, CaseIterable {

@@ -1,4 +1,8 @@
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// ONNX elementwise unary operators, with their attributes.
 public enum UnaryOperator: Sendable, Equatable {

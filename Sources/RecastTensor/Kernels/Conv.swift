@@ -1,5 +1,9 @@
 import COpenBLAS
-import Glibc
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 extension Tensor {
   /// ONNX `Conv` over 1-D or 2-D spatial axes: `X [N, C, *spatial]`, `W [M, C/group, *kernel]`, optional
