@@ -25,7 +25,13 @@ public enum Packing {
     var bytes = [UInt8](repeating: 0, count: (codes.count * bits + 7) / 8)
     bytes.withUnsafeMutableBufferPointer { out in
       codes.withUnsafeBufferPointer { src in
-        for i in 0..<src.count { out[i / perByte] |= (src[i] & mask) << UInt8((i % perByte) * bits) }
+        if bits == 4 {
+          let pairs = src.count / 2
+          for j in 0..<pairs { out[j] = (src[2 * j] & 0x0F) | (src[2 * j + 1] << 4) }
+          if src.count % 2 == 1 { out[pairs] = src[src.count - 1] & 0x0F }
+        } else {
+          for i in 0..<src.count { out[i / perByte] |= (src[i] & mask) << UInt8((i % perByte) * bits) }
+        }
       }
     }
     return bytes

@@ -23,8 +23,8 @@ extension Tensor {
     if let zeros, zeros.count != scales.count {
       throw TensorError("QuantizeLinear: zero point shape differs from scale")
     }
-    let xs = floats()
     if let format = MiniFloat.format(for: target) {
+      let xs = floats()
       var codes = [UInt8](repeating: 0, count: count)
       for i in 0..<count { codes[i] = format.encode(xs[i] / scales[layout.scaleIndex(i)], saturate: saturate) }
       if target == .float4e2m1 {
@@ -36,14 +36,88 @@ extension Tensor {
       throw TensorError("QuantizeLinear: unsupported output type \(target)")
     }
     let (low, high) = Packing.range(of: target)
-    var values = [Int64](repeating: 0, count: count)
-    for i in 0..<count {
-      let s = layout.scaleIndex(i)
-      let q = (xs[i] / scales[s]).rounded(.toNearestOrEven)
-      let shifted = q.isNaN ? 0 : Double(q) + (zeros?[s] ?? 0)
-      values[i] = Int64(Swift.min(Swift.max(shifted, Double(low)), Double(high)))
+    let zeroPoints = (zeros ?? [0]).map { Float($0) }
+    switch target {
+    case .int8: return quantized(scales, zeroPoints, zeros != nil, layout, Float(low), Float(high), target, Int8.self)
+    case .uint8: return quantized(scales, zeroPoints, zeros != nil, layout, Float(low), Float(high), target, UInt8.self)
+    case .int16: return quantized(scales, zeroPoints, zeros != nil, layout, Float(low), Float(high), target, Int16.self)
+    case .uint16:
+      return quantized(scales, zeroPoints, zeros != nil, layout, Float(low), Float(high), target, UInt16.self)
+    case .int4, .uint4, .int2, .uint2:
+      let codes = quantized(scales, zeroPoints, zeros != nil, layout, Float(low), Float(high), .int8, Int8.self)
+      return Tensor(dtype: target, shape: shape, rawBytes: Packing.packCodes(codes.rawBytes, bits: target.bitWidth))
+    default:
+      throw TensorError("QuantizeLinear: unsupported output type \(target)")
     }
-    return Tensor.make(target, shape: shape, integers: values)
+  }
+
+  /// `clamp(round_half_even(x / scale) + zero, low, high)`; NaN gives `clamp(zero)`. Branch-free so the
+  /// loops vectorise: the quotient is clamped to just beyond the code range (harmless, since rounding is
+  /// monotone), then rounded and converted with the 1.5·2²³ trick (exact for |v| < 2²²).
+  @inline(__always)
+  static func quantize<T: BinaryInteger>(_ x: Float, _ scale: Float, _ zero: Float, _ low: Float, _ high: Float) -> T {
+    let magic: Float = 12_582_912
+    var v = x / scale
+    v = v != v ? 0 : v
+    let below = low - zero - 1
+    let above = high - zero + 1
+    v = v < below ? below : v
+    v = v > above ? above : v
+    var q = (v + magic) - magic + zero
+    q = q < low ? low : q
+    q = q > high ? high : q
+    return T(truncatingIfNeeded: Int32(bitPattern: (q + magic).bitPattern) &- 0x4B40_0000)
+  }
+
+  /// The integer quantization loop: rows of `layout.inner` contiguous elements share a scale pointer
+  /// (stride 0 per-tensor and per-axis, 1 for blocks), so the inner loop has no index arithmetic.
+  private func quantized<T: BinaryInteger & BitwiseCopyable>(
+    _ scales: [Float], _ zeroPoints: [Float], _ hasZeroPoint: Bool, _ layout: QuantizationLayout, _ low: Float,
+    _ high: Float, _ type: DataType, _: T.Type
+  ) -> Tensor {
+    var out = Tensor(zeros: type, shape: shape)
+    let inner = layout.inner
+    let rows = count / Swift.max(inner, 1)
+    withUnsafeBufferPointer(as: Float.self) { px in
+      out.withUnsafeMutableBufferPointer(as: T.self) { pq in
+        scales.withUnsafeBufferPointer { ps in
+          zeroPoints.withUnsafeBufferPointer { pz in
+            guard let x = px.baseAddress, let q = pq.baseAddress, let sBase = ps.baseAddress, let zBase = pz.baseAddress
+            else { return }
+            if layout.kind == .block && inner == 1 {
+              // Blocks along the last axis: each block is a contiguous run sharing one scale.
+              let (dim, size, blocks) = (layout.dim, layout.blockSize, layout.blocks)
+              parallelFor(rows / dim * blocks, grain: Swift.max(1, (1 << 16) / size)) { range in
+                for block in range {
+                  let start = (block / blocks) * dim + (block % blocks) * size
+                  let length = Swift.min(size, dim - (block % blocks) * size)
+                  let (scale, zero) = (sBase[block], hasZeroPoint ? zBase[block] : zBase[0])
+                  for i in start..<(start + length) { q[i] = Tensor.quantize(x[i], scale, zero, low, high) }
+                }
+              }
+              return
+            }
+            parallelFor(rows, grain: Swift.max(1, (1 << 16) / Swift.max(inner, 1))) { range in
+              for row in range {
+                let (offset, stride) = layout.rowScales(row)
+                let sp = sBase + offset
+                let zp = zBase + (hasZeroPoint ? offset : 0)
+                let zStride = hasZeroPoint ? stride : 0
+                let xr = x + row * inner
+                let qr = q + row * inner
+                if stride == 0 {
+                  let (scale, zero) = (sp[0], zp[0])
+                  for i in 0..<inner { qr[i] = Tensor.quantize(xr[i], scale, zero, low, high) }
+                } else {
+                  for i in 0..<inner { qr[i] = Tensor.quantize(xr[i], sp[i], zp[i * zStride], low, high) }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return out
   }
 
   /// `DequantizeLinear`: `(x − zero_point) · scale` as float32, for any integer, float8 or float4 input.
@@ -81,7 +155,7 @@ struct QuantizationLayout {
     if scaleCount == 1 && blockSize == 0 {
       kind = .tensor
       dim = 1
-      inner = 1
+      inner = x.last ?? 1
       self.blockSize = 1
       blocks = 1
       return
@@ -105,6 +179,19 @@ struct QuantizationLayout {
       kind = .axis
       self.blockSize = 1
       blocks = dim
+    }
+  }
+
+  /// For row `row` of `inner` contiguous elements: the offset of its first scale and the scale stride.
+  @inline(__always)
+  func rowScales(_ row: Int) -> (offset: Int, stride: Int) {
+    switch kind {
+    case .tensor: return (0, 0)
+    case .axis: return (row % dim, 0)
+    case .block:
+      let o = row / dim
+      let d = row % dim
+      return ((o * blocks + d / blockSize) * inner, 1)
     }
   }
 

@@ -1,4 +1,5 @@
 import COpenBLAS
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
