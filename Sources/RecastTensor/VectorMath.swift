@@ -5,7 +5,8 @@
 enum VectorMath {
   @inline(__always)
   static func exp(_ input: Float) -> Float {
-    let x = Swift.min(Swift.max(input, -87.3), 88.37)
+    var x = input < -87.3 ? -87.3 : input
+    x = x > 88.37 ? 88.37 : x
     // Round x·log2(e) to an integer n with the 1.5·2²³ trick; n sits in the low mantissa bits.
     let shifted = x * 1.44269504088896341 + 12_582_912
     let n = shifted - 12_582_912
