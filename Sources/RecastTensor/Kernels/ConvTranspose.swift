@@ -1,0 +1,128 @@
+import COpenBLAS
+
+extension Tensor {
+  /// ONNX `ConvTranspose` over 1-D or 2-D spatial axes: `X [N, C, *spatial]`, `W [C, M/group, *kernel]`,
+  /// optional bias `B [M]`. Computed as `Wᵀ · X` with `cblas_sgemm` per image and group, then col2im.
+  /// Output size per axis: `stride·(in−1) + output_padding + (k−1)·dilation + 1 − pad_begin − pad_end`;
+  /// with `outputShape` (or SAME auto_pad, which targets `in·stride`) the pads come from the total padding as
+  /// ONNX specifies: SAME_UPPER puts `total/2` at the beginning, otherwise the beginning gets `total − total/2`.
+  public static func convTranspose(
+    _ x: Tensor, weight w: Tensor, bias: Tensor? = nil, strides: [Int]? = nil, pads: [Int]? = nil,
+    dilations: [Int]? = nil, group: Int = 1, autoPad: AutoPad = .notSet, outputPadding: [Int]? = nil,
+    outputShape: [Int]? = nil
+  ) throws(TensorError) -> Tensor {
+    guard x.dtype == .float32, w.dtype == .float32, bias?.dtype ?? .float32 == .float32 else {
+      throw TensorError("ConvTranspose: operands must be float32")
+    }
+    guard x.rank == 3 || x.rank == 4, w.rank == x.rank else {
+      throw TensorError("ConvTranspose: only 1-D and 2-D are supported (X \(x.shape), W \(w.shape))")
+    }
+    if x.rank == 3 {
+      let y = try convTranspose(
+        x.reshaped([x.shape[0], x.shape[1], 1, x.shape[2]]),
+        weight: w.reshaped([w.shape[0], w.shape[1], 1, w.shape[2]]),
+        bias: bias, strides: strides.map { [1] + $0 }, pads: pads.map { [0, $0[0], 0, $0[1]] },
+        dilations: dilations.map { [1] + $0 }, group: group, autoPad: autoPad,
+        outputPadding: outputPadding.map { [0] + $0 },
+        outputShape: outputShape.map { [1] + Array($0.suffix(1)) })
+      return y.reshaped([y.shape[0], y.shape[1], y.shape[3]])
+    }
+    let (n, c) = (x.shape[0], x.shape[1])
+    guard group > 0, c % group == 0, w.shape[0] == c else {
+      throw TensorError("ConvTranspose: X \(x.shape), W \(w.shape) and group \(group) are inconsistent")
+    }
+    let mg = w.shape[1]
+    let m = mg * group
+    if let bias, bias.count != m { throw TensorError("ConvTranspose: bias has \(bias.count) values for \(m) channels") }
+    let input = Array(x.shape[2...])
+    let kernel = Array(w.shape[2...])
+    let strides = strides ?? [1, 1]
+    let dilations = dilations ?? [1, 1]
+    let outputPadding = outputPadding ?? [0, 0]
+    var padBegin = Array((pads ?? [0, 0, 0, 0])[..<2])
+    var padEnd = Array((pads ?? [0, 0, 0, 0])[2...])
+    var output = [0, 0]
+    let explicitShape =
+      outputShape.map { Array($0.suffix(2)) }
+      ?? (autoPad == .sameUpper || autoPad == .sameLower
+        ? [input[0] * strides[0], input[1] * strides[1]] : nil)
+    for i in 0..<2 {
+      let full = strides[i] * (input[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1
+      if let explicitShape {
+        let total = full - explicitShape[i]
+        padBegin[i] = autoPad == .sameUpper ? total / 2 : total - total / 2
+        padEnd[i] = total - padBegin[i]
+        output[i] = explicitShape[i]
+      } else {
+        if autoPad == .valid {
+          padBegin[i] = 0
+          padEnd[i] = 0
+        }
+        output[i] = full - padBegin[i] - padEnd[i]
+      }
+      guard output[i] >= 0 else { throw TensorError("ConvTranspose: negative output size") }
+    }
+    let cg = c / group
+    let inHW = input[0] * input[1]
+    let outHW = output[0] * output[1]
+    let rows = mg * kernel[0] * kernel[1]
+    var y = Tensor(zeros: .float32, shape: [n, m, output[0], output[1]])
+    var column = [Float](repeating: 0, count: rows * inHW)
+    x.withUnsafeBufferPointer(as: Float.self) { px in
+      w.withUnsafeBufferPointer(as: Float.self) { pw in
+        y.withUnsafeMutableBufferPointer(as: Float.self) { py in
+          column.withUnsafeMutableBufferPointer { pc in
+            guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress, let col = pc.baseAddress,
+              inHW > 0, outHW > 0
+            else { return }
+            for image in 0..<n {
+              for gi in 0..<group {
+                // col [mg·kh·kw, inHW] = W_gᵀ [mg·kh·kw, cg] · X_g [cg, inHW]
+                sgemm(
+                  transA: true, transB: false, m: rows, n: inHW, k: cg, alpha: 1, a: wb + gi * cg * rows, lda: rows,
+                  b: xb + (image * c + gi * cg) * inHW, ldb: inHW, beta: 0, c: col, ldc: inHW)
+                col2im(
+                  col, channels: mg, input: input, kernel: kernel, strides: strides, dilations: dilations,
+                  padBegin: padBegin, output: output, into: yb + (image * m + gi * mg) * outHW)
+              }
+            }
+          }
+          if let bias { addChannelBias(bias, to: py.baseAddress!, batch: n, channels: m, plane: outHW) }
+        }
+      }
+    }
+    return y
+  }
+}
+
+/// Scatters a `[C·kh·kw, inH·inW]` column matrix back onto `[C, outH, outW]`, adding overlapping taps.
+/// Channels run in parallel; each output channel is written by one worker, in a fixed order.
+func col2im(
+  _ col: UnsafePointer<Float>, channels: Int, input: [Int], kernel: [Int], strides: [Int], dilations: [Int],
+  padBegin: [Int], output: [Int], into y: UnsafeMutablePointer<Float>
+) {
+  let (inH, inW, outH, outW) = (input[0], input[1], output[0], output[1])
+  let (kh, kw, sh, sw, dh, dw) = (kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1])
+  let (pt, pl) = (padBegin[0], padBegin[1])
+  parallelFor(channels, grain: Swift.max(1, (1 << 14) / Swift.max(kh * kw * inH * inW, 1))) { range in
+    for ch in range {
+      let plane = y + ch * outH * outW
+      for ki in 0..<kh {
+        for kj in 0..<kw {
+          var source = col + ((ch * kh + ki) * kw + kj) * inH * inW
+          for ih in 0..<inH {
+            let oh = ih * sh - pt + ki * dh
+            if oh >= 0 && oh < outH {
+              let row = plane + oh * outW
+              for iw in 0..<inW {
+                let ow = iw * sw - pl + kj * dw
+                if ow >= 0 && ow < outW { row[ow] += source[iw] }
+              }
+            }
+            source += inW
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import COpenBLAS
+
+extension Tensor {
+  /// ONNX `Gemm`: `Y = alpha · A' · B' + beta · C`, where `A' = transA ? Aᵀ : A` (`[M, K]`),
+  /// `B' = transB ? Bᵀ : B` (`[K, N]`) and `C` broadcasts unidirectionally to `[M, N]`. float32.
+  public static func gemm(
+    _ a: Tensor, _ b: Tensor, _ c: Tensor? = nil, alpha: Float = 1, beta: Float = 1,
+    transA: Bool = false, transB: Bool = false
+  ) throws(TensorError) -> Tensor {
+    guard a.dtype == .float32, b.dtype == .float32, c?.dtype ?? .float32 == .float32 else {
+      throw TensorError("Gemm: operands must be float32")
+    }
+    guard a.rank == 2, b.rank == 2 else { throw TensorError("Gemm: A \(a.shape) and B \(b.shape) must be 2-D") }
+    let (m, k) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+    let (kb, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+    guard k == kb else { throw TensorError("Gemm: inner dimensions differ (A \(a.shape), B \(b.shape))") }
+    var out = Tensor(zeros: .float32, shape: [m, n])
+    var effectiveBeta: Float = 0
+    if let c, beta != 0 {
+      out = try c.expanded(to: [m, n], op: "Gemm C")
+      effectiveBeta = beta
+    }
+    a.withUnsafeBufferPointer(as: Float.self) { pa in
+      b.withUnsafeBufferPointer(as: Float.self) { pb in
+        out.withUnsafeMutableBufferPointer(as: Float.self) { po in
+          sgemm(
+            transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress, lda: a.shape[1],
+            b: pb.baseAddress, ldb: b.shape[1], beta: effectiveBeta, c: po.baseAddress, ldc: n)
+        }
+      }
+    }
+    return out
+  }
+
+  /// ONNX `MatMul` (numpy `matmul`): 1-D operands are promoted (a leading or trailing 1 added, then
+  /// removed), batch dimensions broadcast. float32.
+  public static func matmul(_ a: Tensor, _ b: Tensor) throws(TensorError) -> Tensor {
+    guard a.dtype == .float32, b.dtype == .float32 else { throw TensorError("MatMul: operands must be float32") }
+    guard a.rank >= 1, b.rank >= 1 else { throw TensorError("MatMul: operands must have rank ≥ 1") }
+    let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
+    let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
+    let m = aShape[aShape.count - 2]
+    let k = aShape[aShape.count - 1]
+    let n = bShape[bShape.count - 1]
+    guard bShape[bShape.count - 2] == k else {
+      throw TensorError("MatMul: shapes \(a.shape) and \(b.shape) do not align")
+    }
+    let aBatch = Array(aShape.dropLast(2))
+    let bBatch = Array(bShape.dropLast(2))
+    let batch = try Shape.broadcast(aBatch, bBatch)
+    var outShape = batch + [m, n]
+    let batchCount = batch.reduce(1, *)
+    var out = Tensor(zeros: .float32, shape: outShape)
+    a.withUnsafeBufferPointer(as: Float.self) { pa in
+      b.withUnsafeBufferPointer(as: Float.self) { pb in
+        out.withUnsafeMutableBufferPointer(as: Float.self) { po in
+          guard m > 0, n > 0 else { return }
+          if bBatch.reduce(1, *) == 1 && aBatch == batch {
+            // One B for every batch: fold the batch into M, a single large GEMM.
+            sgemm(
+              transA: false, transB: false, m: batchCount * m, n: n, k: k, alpha: 1, a: pa.baseAddress, lda: k,
+              b: pb.baseAddress, ldb: n, beta: 0, c: po.baseAddress, ldc: n)
+            return
+          }
+          let aStrides = Shape.broadcastStrides(aBatch, to: batch)
+          let bStrides = Shape.broadcastStrides(bBatch, to: batch)
+          for index in 0..<batchCount {
+            var remaining = index
+            var offA = 0
+            var offB = 0
+            for axis in stride(from: batch.count - 1, through: 0, by: -1) {
+              let coordinate = remaining % batch[axis]
+              remaining /= batch[axis]
+              offA += coordinate * aStrides[axis]
+              offB += coordinate * bStrides[axis]
+            }
+            sgemm(
+              transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress.map { $0 + offA * m * k },
+              lda: k, b: pb.baseAddress.map { $0 + offB * k * n }, ldb: n, beta: 0,
+              c: po.baseAddress.map { $0 + index * m * n }, ldc: n)
+          }
+        }
+      }
+    }
+    if a.rank == 1 { outShape.remove(at: outShape.count - 2) }
+    if b.rank == 1 { outShape.removeLast() }
+    return out.reshaped(outShape)
+  }
+}
+
+/// Row-major `C = alpha · op(A) · op(B) + beta · C` through OpenBLAS. Empty products (k = 0) scale C.
+func sgemm(
+  transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>?, lda: Int,
+  b: UnsafePointer<Float>?, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int
+) {
+  guard m > 0, n > 0, let c else { return }
+  if k == 0 {
+    for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+    return
+  }
+  cblas_sgemm(
+    CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n),
+    Int32(k), alpha, a, Int32(Swift.max(lda, 1)), b, Int32(Swift.max(ldb, 1)), beta, c, Int32(Swift.max(ldc, 1)))
+}
