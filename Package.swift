@@ -64,7 +64,7 @@ let package = Package(
     .testTarget(
       name: "RecastRecipeTests", dependencies: ["RecastRecipe", "RecastYAML", "TestSupport"],
       exclude: ["Inputs", "Golden", "Valid"]),
-    .testTarget(name: "RecastTensorTests", dependencies: ["RecastTensor", "TestSupport"]),
+    .testTarget(name: "RecastTensorTests", dependencies: ["RecastTensor", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RecastGraphTests", dependencies: ["RecastGraph", "RecastTensor", "TestSupport"]),
     .testTarget(
       name: "RecastQuantizationTests", dependencies: ["RecastQuantization", "RecastTensor", "TestSupport"],
