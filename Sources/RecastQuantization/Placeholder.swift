@@ -1,1 +1,0 @@
-// Quantization numbers, observers, config resolution and placement land here.
