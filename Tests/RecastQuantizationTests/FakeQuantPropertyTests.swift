@@ -1,3 +1,4 @@
+import Foundation
 import RecastQuantization
 import RecastTensor
 import Testing
@@ -18,17 +19,10 @@ struct SeededRandom: RandomNumberGenerator {
     (0..<n).map { _ in
       let u = Float.random(in: Float.ulpOfOne..<1, using: &self)
       let v = Float.random(in: 0..<1, using: &self)
-      return scale * (-2 * Float.log(u)).squareRoot() * Float.cos(2 * .pi * v)
+      return scale * Float((-2 * Foundation.log(Double(u))).squareRoot() * Foundation.cos(2 * .pi * Double(v)))
     }
   }
 }
-
-extension Float {
-  static func log(_ x: Float) -> Float { Float(Foundation.log(Double(x))) }
-  static func cos(_ x: Float) -> Float { Float(Foundation.cos(Double(x))) }
-}
-
-import Foundation
 
 /// Every dtype × qscheme × qformulation × granularity that makes sense.
 struct SpecCase: Sendable, CustomTestStringConvertible {
