@@ -54,7 +54,7 @@ import TestSupport
 
   @Test(arguments: cases.map(\.name))
   func weightsAndModuleSourcesMatchCoreaiOpt(caseName: String) throws {
-    guard let model = try ConfigFixtures.digits("digits_cnn_bn.dynamo.onnx"), let shared = Paths.shared else { return }
+    guard let model = try ConfigFixtures.sharedModel("digits_cnn_bn.dynamo.onnx"), let shared = Paths.shared else { return }
     let url = shared.appendingPathComponent("conformance/coreai-opt-configs/\(caseName).expected.json")
     let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     let config = try #require(Self.cases.first { $0.name == caseName }?.config)

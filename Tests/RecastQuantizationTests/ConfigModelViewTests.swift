@@ -12,7 +12,7 @@ import Testing
 
   @Test(arguments: ["digits_cnn_bn.onnx", "digits_cnn_bn.dynamo.onnx"])
   func digitsOpsHaveTorchGraphModeNames(file: String) throws {
-    guard let model = try ConfigFixtures.digits(file) else { return }
+    guard let model = try ConfigFixtures.sharedModel(file) else { return }
     let view = QuantizableModel(model)
     #expect(view.ops.map(\.atenName) == Self.digitsOpNames)
     #expect(view.ops.map(\.module.path) == ["0", "2", "3", "5", "6", "7", "9", "10", "11", "12", "13", "14"])
@@ -40,7 +40,7 @@ import Testing
   }
 
   @Test func moduleTypeSelectorsAreUnmatchedOnTorchScriptExports() throws {
-    guard let model = try ConfigFixtures.digits("digits_cnn_bn.onnx") else { return }
+    guard let model = try ConfigFixtures.sharedModel("digits_cnn_bn.onnx") else { return }
     let config = QuantizerConfig().setModuleType("torch.nn.modules.linear.Linear", nil)
     let findings = ConfigResolver(config: config, model: model).resolve().findings
     let finding = try #require(findings.first)
@@ -51,7 +51,7 @@ import Testing
 
   @Test func fullMatchOnModuleNamesOfTheDigitsNetwork() throws {
     // coreai-opt case c4: "1" is module 1 only, never 10, 12 or 14.
-    guard let model = try ConfigFixtures.digits("digits_cnn_bn.onnx") else { return }
+    guard let model = try ConfigFixtures.sharedModel("digits_cnn_bn.onnx") else { return }
     let config = QuantizerConfig(
       global: .weightOnly(.w8PerChannel0), moduleNameConfigs: ["1": .weightOnly(.w2PerChannel0)])
     let resolution = ConfigResolver(config: config, model: model).resolve()
@@ -125,5 +125,39 @@ import Testing
     let config = QuantizerConfig(global: ModuleQuantizerConfig(opInputSpec: .all(spec)))
     let findings = ConfigResolver(config: config, model: model).resolve().findings
     #expect(findings.map(\.id) == [ConfigFinding.ID.missingAxis])
+  }
+
+  @Test func matMulPlusBiasAddIsOneLinearOp() throws {
+    let graph = Graph(
+      nodes: [
+        Node(name: "/fc/MatMul", opType: "MatMul", inputs: ["x", "w"], outputs: ["m"]),
+        Node(name: "/fc/Add", opType: "Add", inputs: ["b", "m"], outputs: ["y"]),
+        Node(name: "/Add", opType: "Add", inputs: ["y", "x"], outputs: ["z"]),
+      ],
+      inputs: [ValueInfo(name: "x", elementType: .float32, shape: [2, 7, 64])],
+      outputs: [ValueInfo(name: "z", elementType: .float32)],
+      initializers: ["w": ConfigFixtures.weight([64, 64]), "b": ConfigFixtures.weight([64])])
+    let view = QuantizableModel(Model(graph: graph))
+    #expect(view.ops.map(\.atenName) == ["linear", "add"])
+    let linear = try #require(view.ops.first)
+    #expect(linear.state.map(\.parameter) == ["weight", "bias"])
+    #expect(linear.outputs.map(\.value) == ["y"])
+    #expect(linear.fusedBiasAdd == 1)
+    #expect(linear.module.path == "fc")
+    #expect(view.ops[1].inputs.map(\.value) == ["y", "x"])
+  }
+
+  @Test func miniLMTransformerNames() throws {
+    guard let model = try ConfigFixtures.sharedModel("minilm_l6_v2.onnx") else { return }
+    let view = QuantizableModel(model)
+    let linears = view.ops.filter { $0.atenType == "linear" }
+    #expect(linears.count == 36)  // 6 layers x (query, key, value, attention output, intermediate, output)
+    #expect(linears.allSatisfy { $0.state.map(\.parameter) == ["weight", "bias"] })
+    #expect(linears.allSatisfy { $0.weightAxes == WeightAxes(channel: 1, block: 0) })
+    #expect(view.ops.filter { $0.atenType == "embedding" }.count == 3)
+    #expect(view.ops.filter { $0.atenType == "softmax" }.count == 6)
+    let resolution = ConfigResolver(config: .presets.w4(), view: view).resolve()
+    #expect(resolution.findings.isEmpty, "\(resolution.findings.map(\.message))")
+    #expect(resolution.ops.filter { $0.isQuantized }.count == 39)
   }
 }

@@ -67,8 +67,8 @@ enum ConfigFixtures {
     return Model(graph: graph)
   }
 
-  /// The shared digits model `file`, or `nil` (outside CI) when `../shared` is absent.
-  static func digits(_ file: String) throws -> Model? {
+  /// The shared model `file` (under `shared/models`), or `nil` (outside CI) when `../shared` is absent.
+  static func sharedModel(_ file: String) throws -> Model? {
     guard let shared = Paths.shared else {
       if Paths.isCI { throw CocoaError(.fileNoSuchFile) }
       print("skipping: ../shared is absent, so models/\(file) is not available")

@@ -46,6 +46,8 @@ public struct QuantizableModel: Sendable {
       return [.float32, .float16, .bfloat16, .float64].contains(type)
     }
 
+    let biasAdds = Self.linearBiasAdds(graph: graph, consumers: consumers, isConstant: isConstant, rank: rank)
+    let fusedAdds = Set(biasAdds.values)
     var ops: [QuantizableOp] = []
     var modules: [String: ModuleInfo] = ["": ModuleInfo(path: "")]
     var moduleOrder = [""]
@@ -60,7 +62,8 @@ public struct QuantizableModel: Sendable {
         if modules[module.path] == nil { moduleOrder.append(module.path) }
         if modules[module.path]?.type == nil { modules[module.path] = module }
       }
-      guard node.opType != "Constant", node.domain.isEmpty || node.domain == "ai.onnx" else { continue }
+      guard node.opType != "Constant", node.domain.isEmpty || node.domain == "ai.onnx", !fusedAdds.contains(index)
+      else { continue }
       let innermost = stack.modules.last ?? ModuleInfo(path: "")
       let hasFloatData = node.presentOutputs.contains(where: isFloat)
       guard hasFloatData,
@@ -80,13 +83,21 @@ public struct QuantizableModel: Sendable {
       let parameters = OpCatalog.parameterSlots(of: node, constant: isConstant).filter {
         node.input($0.slot).map(isConstant) == true
       }
-      let state = parameters.map {
+      var state = parameters.map {
         OpTensor(slot: $0.slot, value: node.inputs[$0.slot], parameter: $0.name, shape: shape(node.inputs[$0.slot]))
+      }
+      var producedValues = node.outputs
+      if let add = biasAdds[index].map({ graph.nodes[$0] }) {
+        if !add.name.isEmpty { names.append(add.name) }
+        if let bias = add.presentInputs.first(where: isConstant) {
+          state.append(OpTensor(slot: 2, value: bias, parameter: "bias", shape: shape(bias)))
+        }
+        producedValues = add.outputs
       }
       let inputs = OpCatalog.activationSlots(of: node, parameterSlots: Set(parameters.map(\.slot)), constant: isConstant)
         .filter { isFloat(node.inputs[$0]) }
         .map { OpTensor(slot: $0, value: node.inputs[$0], shape: shape(node.inputs[$0])) }
-      let outputs = node.outputs.enumerated().filter { !$0.element.isEmpty && isFloat($0.element) }
+      let outputs = producedValues.enumerated().filter { !$0.element.isEmpty && isFloat($0.element) }
         .map { OpTensor(slot: $0.offset, value: $0.element, shape: shape($0.element)) }
       guard !inputs.isEmpty || !outputs.isEmpty || !state.isEmpty else { continue }
       var folded: String?
@@ -101,20 +112,36 @@ public struct QuantizableModel: Sendable {
           nodeIndex: index, name: node.name, atenName: atenName,
           exporterName: stack.exporterName.flatMap { $0 == atenName ? nil : $0 }, opType: node.opType,
           atenType: atenType, module: innermost, moduleStack: stack.modules, inputs: inputs, state: state,
-          outputs: outputs, foldedBatchNorm: folded,
+          outputs: outputs, foldedBatchNorm: folded, fusedBiasAdd: biasAdds[index],
           weightAxes: weightSlot == nil ? nil : WeightAxes.forWeight(of: node, weightSlot: weightSlot)))
     }
     self.ops = ops
-    self.modules = moduleOrder.map { path in
-      var module = modules[path] ?? ModuleInfo(path: path)
-      if module.type == nil { module.type = modules.values.first { $0.path == path && $0.type != nil }?.type }
-      return module
-    }
+    self.modules = moduleOrder.map { modules[$0] ?? ModuleInfo(path: $0) }
     self.allOpNames = names
     self.allOpTypes = types.sorted()
     self.graphInputs = graph.runtimeInputs.map(\.name)
     self.graphOutputs = graph.outputs.map(\.name)
     self.boundaries = Self.boundaries(
       graph: graph, nodeModules: nodeModules, isConstant: isConstant, isFloat: isFloat)
+  }
+
+  /// `MatMul` nodes that act as a `Linear` (constant 2-D right operand) followed by an `Add` of a constant 1-D bias,
+  /// as TorchScript exports `nn.Linear` on inputs of rank 3 and up: MatMul index → Add index. The pair is one
+  /// `linear` op (the Add gives its `bias` and output), so it is not numbered as an `add`.
+  static func linearBiasAdds(
+    graph: Graph, consumers: [String: [ValueUse]], isConstant: (String) -> Bool, rank: (String) -> Int?
+  ) -> [Int: Int] {
+    var result: [Int: Int] = [:]
+    for (index, node) in graph.nodes.enumerated() where node.opType == "MatMul" {
+      guard let weight = node.input(1), isConstant(weight), rank(weight) == 2, let output = node.outputs.first,
+        !graph.isGraphOutput(output), let uses = consumers[output], uses.count == 1, let slot = uses[0].input
+      else { continue }
+      let add = graph.nodes[uses[0].node]
+      guard add.opType == "Add", add.inputs.count == 2, let bias = add.input(1 - slot), isConstant(bias),
+        rank(bias) == 1
+      else { continue }
+      result[index] = uses[0].node
+    }
+    return result
   }
 }

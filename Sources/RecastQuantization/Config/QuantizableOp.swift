@@ -55,6 +55,9 @@ public struct QuantizableOp: Sendable, Hashable {
   public var outputs: [OpTensor]
   /// The BatchNormalization node (name) folded into this op's weight in graph mode, if any.
   public var foldedBatchNorm: String?
+  /// For a `linear` exported as MatMul + Add: the Add node's index. It supplies the `bias` parameter and the op's
+  /// outputs.
+  public var fusedBiasAdd: Int?
 
   /// Every name `op_name_config` selectors are matched against.
   public var names: [String] {
