@@ -1,8 +1,8 @@
 import Foundation
 import RecastGraph
 import RecastQuantization
-import Testing
 import TestSupport
+import Testing
 
 /// Compares Recast's resolution with what coreai-opt 0.3.0 did for the five configs in
 /// `shared/conformance/coreai-opt-configs` on the BN digits network (dynamo export, which records module types).
@@ -54,7 +54,9 @@ import TestSupport
 
   @Test(arguments: cases.map(\.name))
   func weightsAndModuleSourcesMatchCoreaiOpt(caseName: String) throws {
-    guard let model = try ConfigFixtures.sharedModel("digits_cnn_bn.dynamo.onnx"), let shared = Paths.shared else { return }
+    guard let model = try ConfigFixtures.sharedModel("digits_cnn_bn.dynamo.onnx"), let shared = Paths.shared else {
+      return
+    }
     let url = shared.appendingPathComponent("conformance/coreai-opt-configs/\(caseName).expected.json")
     let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     let config = try #require(Self.cases.first { $0.name == caseName }?.config)

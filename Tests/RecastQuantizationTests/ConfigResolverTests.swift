@@ -1,5 +1,5 @@
-import RecastGraph
 import RecastDiagnostics
+import RecastGraph
 import RecastQuantization
 import Testing
 
@@ -42,12 +42,19 @@ import Testing
 
   @Test func laterEntryWinsWithinALevel() {
     let first = resolve(
-      QuantizerConfig(moduleNameConfigs: ["enc.*": .weightOnly(.w2PerChannel0), "enc\\.fc": .weightOnly(.w4PerChannel0)]))
+      QuantizerConfig(moduleNameConfigs: [
+        "enc.*": .weightOnly(.w2PerChannel0), "enc\\.fc": .weightOnly(.w4PerChannel0),
+      ]))
     #expect(first.weight(of: "linear")?.spec == .w4PerChannel0)
     let second = resolve(
-      QuantizerConfig(moduleNameConfigs: ["enc\\.fc": .weightOnly(.w4PerChannel0), "enc.*": .weightOnly(.w2PerChannel0)]))
+      QuantizerConfig(moduleNameConfigs: [
+        "enc\\.fc": .weightOnly(.w4PerChannel0), "enc.*": .weightOnly(.w2PerChannel0),
+      ]))
     #expect(second.weight(of: "linear")?.spec == .w2PerChannel0)
-    #expect(second.findings.contains { $0.id == ConfigFinding.ID.shadowedRule && $0.path == ["module_name_configs", "enc\\.fc"] })
+    #expect(
+      second.findings.contains {
+        $0.id == ConfigFinding.ID.shadowedRule && $0.path == ["module_name_configs", "enc\\.fc"]
+      })
   }
 
   @Test func selectorsMatchWholeNames() {
@@ -60,7 +67,8 @@ import Testing
   @Test func nullScopeDisablesUnlessAMoreSpecificLevelReEnables() throws {
     // A null module-name scope covers the module's submodules; a module type cannot re-enable them (lower level).
     let disabled = resolve(
-      QuantizerConfig(moduleTypeConfigs: [ConfigFixtures.linearType: .weightOnly(.w4PerChannel0)], moduleNameConfigs: ["enc": nil]))
+      QuantizerConfig(
+        moduleTypeConfigs: [ConfigFixtures.linearType: .weightOnly(.w4PerChannel0)], moduleNameConfigs: ["enc": nil]))
     let linear = try #require(disabled.op(named: "linear"))
     #expect(!linear.isQuantized)
     #expect(linear.state[0].source.outcome == .scopeNull)
@@ -147,7 +155,10 @@ import Testing
       global: ModuleQuantizerConfig().setOpName("linear_1", nil),
       moduleNameConfigs: ["head": ModuleQuantizerConfig()])
     let findings = resolve(config).findings
-    #expect(findings.contains { $0.id == ConfigFinding.ID.shadowedRule && $0.path == ["global_config", "op_name_config", "linear_1"] })
+    #expect(
+      findings.contains {
+        $0.id == ConfigFinding.ID.shadowedRule && $0.path == ["global_config", "op_name_config", "linear_1"]
+      })
   }
 
   @Test func quantizingNothingIsReported() {

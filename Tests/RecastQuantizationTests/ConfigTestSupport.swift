@@ -79,9 +79,12 @@ enum ConfigFixtures {
 }
 
 extension QuantizationSpec {
-  static let w4PerChannel0 = QuantizationSpec(dtype: .int4, granularity: .perChannel(axis: 0), qparamCalculator: "static")
-  static let w8PerChannel0 = QuantizationSpec(dtype: .int8, granularity: .perChannel(axis: 0), qparamCalculator: "static")
-  static let w2PerChannel0 = QuantizationSpec(dtype: .int2, granularity: .perChannel(axis: 0), qparamCalculator: "static")
+  static let w4PerChannel0 = QuantizationSpec(
+    dtype: .int4, granularity: .perChannel(axis: 0), qparamCalculator: "static")
+  static let w8PerChannel0 = QuantizationSpec(
+    dtype: .int8, granularity: .perChannel(axis: 0), qparamCalculator: "static")
+  static let w2PerChannel0 = QuantizationSpec(
+    dtype: .int2, granularity: .perChannel(axis: 0), qparamCalculator: "static")
   static let w8PerTensor = QuantizationSpec(dtype: .int8, granularity: .perTensor, qparamCalculator: "static")
 }
 

@@ -22,7 +22,8 @@ extension ConfigResolver {
         guard candidates.contains(where: selector.matches) else {
           var help = didYouMean(selector.source, among: candidates)
           if noun == "module type", !model.hasModuleTypes {
-            help = "this model records no module types (a TorchScript export): select modules by name in "
+            help =
+              "this model records no module types (a TorchScript export): select modules by name in "
               + "module_name_configs, or export with torch.onnx.export(..., dynamo=True)"
           }
           findings.append(

@@ -94,9 +94,11 @@ public struct QuantizableModel: Sendable {
         }
         producedValues = add.outputs
       }
-      let inputs = OpCatalog.activationSlots(of: node, parameterSlots: Set(parameters.map(\.slot)), constant: isConstant)
-        .filter { isFloat(node.inputs[$0]) }
-        .map { OpTensor(slot: $0, value: node.inputs[$0], shape: shape(node.inputs[$0])) }
+      let inputs = OpCatalog.activationSlots(
+        of: node, parameterSlots: Set(parameters.map(\.slot)), constant: isConstant
+      )
+      .filter { isFloat(node.inputs[$0]) }
+      .map { OpTensor(slot: $0, value: node.inputs[$0], shape: shape(node.inputs[$0])) }
       let outputs = producedValues.enumerated().filter { !$0.element.isEmpty && isFloat($0.element) }
         .map { OpTensor(slot: $0.offset, value: $0.element, shape: shape($0.element)) }
       guard !inputs.isEmpty || !outputs.isEmpty || !state.isEmpty else { continue }

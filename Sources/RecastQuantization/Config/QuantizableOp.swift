@@ -108,7 +108,8 @@ public struct WeightAxes: Sendable, Hashable {
     switch node.opType {
     case "Conv": WeightAxes(channel: 0, block: 1)
     case "ConvTranspose": WeightAxes(channel: 1, block: 0)
-    case "Gemm": node.int("transB", default: 0) != 0 ? WeightAxes(channel: 0, block: 1) : WeightAxes(channel: 1, block: 0)
+    case "Gemm":
+      node.int("transB", default: 0) != 0 ? WeightAxes(channel: 0, block: 1) : WeightAxes(channel: 1, block: 0)
     case "MatMul": weightSlot == 1 ? WeightAxes(channel: 1, block: 0) : WeightAxes(channel: 0, block: 1)
     case "Gather": WeightAxes(channel: 0, block: 1)
     default: nil

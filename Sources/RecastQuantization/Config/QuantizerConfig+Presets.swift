@@ -2,7 +2,9 @@
 /// `recipes/*.yaml`. Weight-only presets set `op_input_spec` and `op_output_spec` to `null`.
 public struct ModuleQuantizerConfigPresets: Sendable {
   /// int8 symmetric per-output-channel weights, float activations.
-  public func w8() -> ModuleQuantizerConfig { weightOnly(QuantizationSpec(dtype: .int8, granularity: .perChannel(axis: nil))) }
+  public func w8() -> ModuleQuantizerConfig {
+    weightOnly(QuantizationSpec(dtype: .int8, granularity: .perChannel(axis: nil)))
+  }
 
   /// int4 symmetric weights in blocks of 32 along the input axis (coreai-opt's `w4()`), float activations.
   public func w4() -> ModuleQuantizerConfig { w4PerBlock(blockSize: 32) }

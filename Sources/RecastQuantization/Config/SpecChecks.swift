@@ -55,7 +55,8 @@ struct SpecChecks {
         } else if axis < rank, let size = shape[axis].value, size % blockSize != 0 {
           report(
             ConfigFinding.ID.blockSize,
-            "block size \(blockSize) does not divide axis \(axis) of \(what) (size \(size), shape \(Self.format(shape)))",
+            "block size \(blockSize) does not divide axis \(axis) of \(what) "
+              + "(size \(size), shape \(Self.format(shape)))",
             source: source,
             help: "choose a block size that divides \(size), or use per_channel for this layer")
         }
