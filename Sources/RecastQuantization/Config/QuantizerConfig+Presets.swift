@@ -1,0 +1,84 @@
+/// Built-in scope presets, the same schemes as coreai-opt's `ModuleQuantizerConfig.presets` and Recast's
+/// `recipes/*.yaml`. Weight-only presets set `op_input_spec` and `op_output_spec` to `null`.
+public struct ModuleQuantizerConfigPresets: Sendable {
+  /// int8 symmetric per-output-channel weights, float activations.
+  public func w8() -> ModuleQuantizerConfig {
+    weightOnly(QuantizationSpec(dtype: .int8, granularity: .perChannel(axis: nil)))
+  }
+
+  /// int4 symmetric weights in blocks of 32 along the input axis (coreai-opt's `w4()`), float activations.
+  public func w4() -> ModuleQuantizerConfig { w4PerBlock(blockSize: 32) }
+
+  /// int4 symmetric per-output-channel weights, float activations.
+  public func w4PerChannel() -> ModuleQuantizerConfig {
+    weightOnly(QuantizationSpec(dtype: .int4, granularity: .perChannel(axis: nil)))
+  }
+
+  /// int4 symmetric weights in blocks of `blockSize` along the input axis, float activations.
+  public func w4PerBlock(blockSize: Int = 32) -> ModuleQuantizerConfig {
+    weightOnly(QuantizationSpec(dtype: .int4, granularity: .perBlock(axis: nil, blockSize: blockSize)))
+  }
+
+  /// coreai-opt's default: int8 per-channel static weights, int8 symmetric per-tensor moving-average activations.
+  public func w8a8() -> ModuleQuantizerConfig {
+    ModuleQuantizerConfig(
+      opInputSpec: .all(.defaultActivation), opOutputSpec: .all(.defaultActivation),
+      opStateSpec: ["weight": .defaultWeight])
+  }
+
+  /// onnxruntime `quantize_static`'s scheme: uint8 asymmetric per-tensor activations (global min/max over all
+  /// calibration batches), int8 symmetric per-channel weights.
+  public func w8a8Asym() -> ModuleQuantizerConfig {
+    let activation = QuantizationSpec(
+      dtype: .uint8, qscheme: .asymmetric, granularity: .perTensor, qparamCalculator: "global_minmax")
+    return ModuleQuantizerConfig(
+      opInputSpec: .all(activation), opOutputSpec: .all(activation),
+      opStateSpec: ["weight": QuantizationSpec(dtype: .int8, granularity: .perChannel(axis: nil))])
+  }
+
+  /// float8_e4m3fn weights (per output channel) and activations (per tensor), symmetric.
+  public func fp8() -> ModuleQuantizerConfig {
+    let activation = QuantizationSpec(dtype: .float8_e4m3fn, granularity: .perTensor)
+    return ModuleQuantizerConfig(
+      opInputSpec: .all(activation), opOutputSpec: .all(activation),
+      opStateSpec: ["weight": QuantizationSpec(dtype: .float8_e4m3fn, granularity: .perChannel(axis: nil))])
+  }
+
+  /// Weight-only MXFP4: float4_e2m1fn in blocks of 32 along the input axis with power-of-two (float8_e8m0fnu)
+  /// scales; float activations.
+  public func mxfp4() -> ModuleQuantizerConfig {
+    weightOnly(
+      QuantizationSpec(
+        dtype: .float4_e2m1fn, granularity: .perBlock(axis: nil, blockSize: 32), scaleDType: .float8_e8m0fnu))
+  }
+
+  private func weightOnly(_ weight: QuantizationSpec) -> ModuleQuantizerConfig {
+    ModuleQuantizerConfig(opInputSpec: .disabled, opOutputSpec: .disabled, opStateSpec: ["weight": weight])
+  }
+}
+
+/// Built-in whole-model presets: each puts the matching `ModuleQuantizerConfigPresets` scope in `global_config`.
+public struct QuantizerConfigPresets: Sendable {
+  private let scopes = ModuleQuantizerConfigPresets()
+
+  public func w8() -> QuantizerConfig { QuantizerConfig(global: scopes.w8()) }
+  public func w4() -> QuantizerConfig { QuantizerConfig(global: scopes.w4()) }
+  public func w4PerChannel() -> QuantizerConfig { QuantizerConfig(global: scopes.w4PerChannel()) }
+  public func w4PerBlock(blockSize: Int = 32) -> QuantizerConfig {
+    QuantizerConfig(global: scopes.w4PerBlock(blockSize: blockSize))
+  }
+  public func w8a8() -> QuantizerConfig { QuantizerConfig(global: scopes.w8a8()) }
+  public func w8a8Asym() -> QuantizerConfig { QuantizerConfig(global: scopes.w8a8Asym()) }
+  public func fp8() -> QuantizerConfig { QuantizerConfig(global: scopes.fp8()) }
+  public func mxfp4() -> QuantizerConfig { QuantizerConfig(global: scopes.mxfp4()) }
+}
+
+extension QuantizerConfig {
+  /// Built-in whole-model presets (`QuantizerConfig.presets.w4()`).
+  public static var presets: QuantizerConfigPresets { QuantizerConfigPresets() }
+}
+
+extension ModuleQuantizerConfig {
+  /// Built-in scope presets (`ModuleQuantizerConfig.presets.w8()`).
+  public static var presets: ModuleQuantizerConfigPresets { ModuleQuantizerConfigPresets() }
+}
