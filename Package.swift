@@ -56,6 +56,9 @@ let package = Package(
       swiftSettings: strictSettings
     ),
 
+    .executableTarget(
+      name: "quantize-bench", dependencies: ["RecastQuantization", "RecastTensor"], path: "Benchmarks/quantize/Sources"),
+
     .target(name: "TestSupport", dependencies: ["RecastDiagnostics"], path: "Tests/TestSupport", swiftSettings: strictSettings),
     .testTarget(name: "RecastDiagnosticsTests", dependencies: ["RecastDiagnostics", "TestSupport"]),
     .testTarget(name: "RecastYAMLTests", dependencies: ["RecastYAML", "TestSupport"]),
@@ -67,7 +70,8 @@ let package = Package(
     .testTarget(name: "RecastTensorTests", dependencies: ["RecastTensor", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RecastGraphTests", dependencies: ["RecastGraph", "RecastTensor", "TestSupport"]),
     .testTarget(
-      name: "RecastQuantizationTests", dependencies: ["RecastQuantization", "RecastTensor", "TestSupport"],
+      name: "RecastQuantizationTests",
+      dependencies: ["RecastQuantization", "RecastTensor", "RecastGraph", "RecastDiagnostics", "TestSupport"],
       exclude: ["Fixtures"]),
     .testTarget(name: "RecastCLITests", dependencies: ["recast", "TestSupport"]),
   ]
