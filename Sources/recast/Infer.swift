@@ -91,8 +91,8 @@ struct Infer: ParsableCommand {
       } else {
         guard declared.count == 1 else {
           throw ValidationError(
-            "'\(argument)' gives no input name; the model has \(declared.count) inputs (\(declared.joined(separator: ", "))), "
-              + "so write NAME=FILE.npy")
+            "'\(argument)' gives no input name; the model has \(declared.count) inputs "
+              + "(\(declared.joined(separator: ", "))), so write NAME=FILE.npy")
         }
         name = declared[0]
         path = argument
