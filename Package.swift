@@ -50,7 +50,7 @@ let package = Package(
     .executableTarget(
       name: "recast",
       dependencies: [
-        "RecastDiagnostics", "RecastYAML", "RecastSchema", "RecastRecipe", "RecastGraph",
+        "RecastDiagnostics", "RecastYAML", "RecastSchema", "RecastRecipe", "RecastGraph", "RecastTensor",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings
@@ -68,7 +68,8 @@ let package = Package(
       name: "RecastRecipeTests", dependencies: ["RecastRecipe", "RecastYAML", "TestSupport"],
       exclude: ["Inputs", "Golden", "Valid"]),
     .testTarget(name: "RecastTensorTests", dependencies: ["RecastTensor", "TestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "RecastGraphTests", dependencies: ["RecastGraph", "RecastTensor", "TestSupport"]),
+    .testTarget(
+      name: "RecastGraphTests", dependencies: ["RecastGraph", "RecastTensor", "TestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "RecastQuantizationTests",
       dependencies: ["RecastQuantization", "RecastTensor", "RecastGraph", "RecastDiagnostics", "TestSupport"],
