@@ -29,7 +29,7 @@ let package = Package(
     .target(name: "RecastSchema", dependencies: ["RecastDiagnostics", "RecastYAML"], swiftSettings: strictSettings),
     .target(
       name: "RecastRecipe",
-      dependencies: ["RecastDiagnostics", "RecastYAML", "RecastSchema"],
+      dependencies: ["RecastDiagnostics", "RecastYAML", "RecastSchema", "RecastQuantization", "RecastGraph"],
       swiftSettings: strictSettings
     ),
     .target(
@@ -51,6 +51,7 @@ let package = Package(
       name: "recast",
       dependencies: [
         "RecastDiagnostics", "RecastYAML", "RecastSchema", "RecastRecipe", "RecastGraph", "RecastTensor",
+        "RecastQuantization",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings

@@ -18,6 +18,20 @@ enum DiagnosticCatalog {
     "yaml.alias-limit": "expanding aliases would create more nodes than Recast accepts: an alias bomb, or a runaway document.",
     "yaml.too-large": "the file is larger than Recast reads as a recipe (64 MiB).",
     "json.syntax": "the file is not valid JSON.",
+    "config.unmatched-selector": """
+      (lint --model, run) a selector of module_name_configs, module_type_configs, op_name_config or
+      op_type_config matches nothing in the model, so the rule silently does nothing. Selectors are
+      full-match regular expressions. List the selector under the recipe's top-level `allow_unmatched:`
+      to accept it (for a recipe shared across models); it is then a warning.
+      """,
+    "config.shadowed-rule": "(lint --model) every module an entry matches is decided by a later or more specific entry: the entry has no effect.",
+    "config.no-quantizable-ops": "(lint --model) an entry selects only modules that contain no quantizable op.",
+    "config.quantizes-nothing": "(lint --model) with this config nothing in the model would be quantized.",
+    "config.block-size": "(lint --model) a per_block block_size does not divide the size of the weight axis it splits; the message names both numbers.",
+    "config.axis-out-of-range": "(lint --model) a per_channel or per_block axis is outside the weight's rank.",
+    "config.missing-axis": "(lint --model) a per-channel spec on an activation needs an explicit axis.",
+    "config.invalid-selector": "(lint --model) a selector is not a valid regular expression.",
+    "lint.unknown-spec": "a spec is given by name, but quantization_spec has no entry of that name.",
     "preset.cycle": "presets extend each other in a cycle; the message lists the chain.",
     "schema.additionalProperties": "a key the schema does not define: usually a typo (see the did-you-mean) or a key at the wrong level.",
     "schema.enum": "the value is not one of the allowed values listed in the message.",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecastGraph
 import RecastRecipe
 
 /// `recast lint FILE...`: YAML, schema and semantic findings for recipes and presets.
@@ -21,6 +22,9 @@ struct Lint: ParsableCommand {
   @Option(name: .customLong("preset-path"), help: "A directory of presets for 'extends' (repeatable; searched before RECAST_PRESET_PATH).")
   var presetPath: [String] = []
 
+  @Option(help: "An ONNX model: also check selectors, block sizes and axes against it.")
+  var model: String?
+
   @Option(help: "Print the documentation of a diagnostic id (or 'list') and exit.")
   var explain: String?
 
@@ -41,8 +45,17 @@ struct Lint: ParsableCommand {
       return
     }
     let linter = RecastRecipe.Linter(presets: PresetLibrary(directories: presetPath))
+    var onnx: Model?
+    if let model {
+      do {
+        onnx = try Model(contentsOf: URL(fileURLWithPath: model))
+      } catch {
+        FileHandle.standardError.write(Data("recast: \(error)\n".utf8))
+        throw ExitCode(1)
+      }
+    }
     let results = files.map { file in
-      let r = linter.lint(path: file)
+      let r = onnx.map { linter.lint(path: file, model: $0) } ?? linter.lint(path: file)
       return (file: r.file, text: r.text, diagnostics: r.diagnostics)
     }
     let code = report(results, options: output)

@@ -13,6 +13,6 @@ struct Recast: ParsableCommand {
       Exit codes: 0 clean, 1 errors found, 64 usage error.
       """,
     version: version,
-    subcommands: [Lint.self, Validate.self, Inspect.self, Infer.self]
+    subcommands: [Lint.self, Validate.self, Inspect.self, Explain.self, Infer.self]
   )
 }

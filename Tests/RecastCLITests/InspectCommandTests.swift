@@ -53,3 +53,40 @@ import TestSupport
     #expect(out.stdout.isEmpty)
   }
 }
+
+/// `recast explain` on the bundled digits recipe: specs per tensor with the rule and its location.
+@Suite struct ExplainCommandTests {
+  func recast(_ arguments: String...) throws -> ProcessOutput {
+    try runProcess(recastExecutable, arguments, currentDirectory: Paths.repositoryRoot)
+  }
+
+  @Test func textNamesSpecRuleAndLocation() throws {
+    let out = try recast(
+      "explain", "Examples/digits/w8a8_calibrated.yaml", "--model", "Examples/digits/digits_cnn_bn.onnx")
+    #expect(out.status == 0, "\(out.stderr)")
+    #expect(out.stdout.hasPrefix("12 quantizable ops, 12 quantized\n"))
+    let weightLine = try #require(out.stdout.split(separator: "\n").first { $0.contains("  weight  3.weight") })
+    #expect(weightLine.contains("int8 symmetric per_channel(axis=0)"))
+    #expect(weightLine.contains("global › op_state_spec[weight]"))
+    #expect(weightLine.contains("<builtin>/w8a8.yaml:"))
+  }
+
+  @Test func jsonListsEveryOp() throws {
+    let out = try recast(
+      "explain", "--format", "json", "Examples/digits/w8a8_calibrated.yaml", "--model",
+      "Examples/digits/digits_cnn_bn.onnx")
+    let document = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+    let ops = try #require(document["ops"] as? [[String: Any]])
+    #expect(ops.count == 12)
+    #expect(ops.first?["name"] as? String == "conv2d")
+  }
+
+  @Test func lintErrorsStopExplain() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("recast-explain-\(UUID().uuidString).yaml")
+    try Data("quantization_config:\n  module_name_configs: {\"nope\": null}\n".utf8).write(to: url)
+    let out = try recast("explain", url.path, "--model", "Examples/digits/digits_cnn_bn.onnx")
+    #expect(out.status == 1)
+    #expect(out.stderr.contains("[config.unmatched-selector]"))
+    #expect(out.stdout.isEmpty)
+  }
+}
