@@ -9,9 +9,10 @@ import Testing
     try check(file: file)
   }
 
-  @Test(arguments: ConformanceSuite.optionalFiles)
-  func optional(file: String) throws {
-    try check(file: file)
+  /// The optional suite (not in the copy the fixtures were taken from): runs when its files are added.
+  @Test(.enabled(if: !ConformanceSuite.optionalFiles.isEmpty, "the fixtures hold no optional/ tests"))
+  func optional() throws {
+    for file in ConformanceSuite.optionalFiles { try check(file: file) }
   }
 
   func check(file: String) throws {
