@@ -44,7 +44,16 @@ extension Model {
 
   /// The model as ONNX protobuf bytes. Tensors are written inline as `raw_data`; the same model always gives the
   /// same bytes.
-  public func serializedBytes() throws(GraphError) -> [UInt8] {
+  /// - Parameter limit: the most tensor bytes one file may hold (protobuf's 2 GiB; smaller in tests).
+  public func serializedBytes(limit: Int = Model.protobufLimit) throws(GraphError) -> [UInt8] {
+    // Protobuf messages are limited to 2 GiB; larger models need external data, which export does not write.
+    let tensorBytes = graph.initializers.reduce(0) { $0 + $1.value.dtype.byteCount(for: $1.value.count) }
+    if tensorBytes >= limit {
+      throw GraphError(
+        .unsupported,
+        "the model's tensors take \(tensorBytes) bytes, more than the 2 GiB a single ONNX file can hold; "
+          + "exporting weights as external data is not supported yet")
+    }
     let proto = ONNXEncoder().model(self)
     do {
       return try proto.serializedBytes()
@@ -52,6 +61,9 @@ extension Model {
       throw GraphError(.unsupported, "cannot serialize the model: \(Self.describe(error))")
     }
   }
+
+  /// The largest protobuf message (2 GiB − 1 bytes).
+  public static let protobufLimit = Int(Int32.max)
 
   /// Writes the model to `url` atomically: a temporary file in the same folder is written, then renamed, so an
   /// interrupted write never leaves a half-written model.
