@@ -29,7 +29,7 @@ let package = Package(
     .target(name: "RecastSchema", dependencies: ["RecastDiagnostics", "RecastYAML"], swiftSettings: strictSettings),
     .target(
       name: "RecastRecipe",
-      dependencies: ["RecastDiagnostics", "RecastYAML", "RecastSchema", "RecastQuantization", "RecastGraph"],
+      dependencies: ["RecastDiagnostics", "RecastYAML", "RecastSchema", "RecastQuantization", "RecastGraph", "RecastTensor"],
       swiftSettings: strictSettings
     ),
     .target(

@@ -1,8 +1,11 @@
-/// Levenshtein distance between two strings (Unicode scalars), used for did-you-mean hints.
+/// Edit distance between two strings (Unicode scalars): insertions, deletions, substitutions and
+/// transpositions of neighbours each count 1 (optimal string alignment), so `dtpye` is one edit from
+/// `dtype`. Used for did-you-mean hints.
 public func editDistance(_ a: String, _ b: String) -> Int {
   let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
   if x.isEmpty { return y.count }
   if y.isEmpty { return x.count }
+  var beforePrevious = [Int](repeating: 0, count: y.count + 1)
   var previous = Array(0...y.count)
   var current = [Int](repeating: 0, count: y.count + 1)
   for i in 1...x.count {
@@ -10,8 +13,11 @@ public func editDistance(_ a: String, _ b: String) -> Int {
     for j in 1...y.count {
       let cost = x[i - 1] == y[j - 1] ? 0 : 1
       current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+      if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] {
+        current[j] = Swift.min(current[j], beforePrevious[j - 2] + 1)
+      }
     }
-    swap(&previous, &current)
+    (beforePrevious, previous, current) = (previous, current, beforePrevious)
   }
   return previous[y.count]
 }

@@ -45,7 +45,7 @@ import Testing
   }
 
   @Test(arguments: [
-    ("kitten", "sitting", 3), ("", "abc", 3), ("int8", "int8", 0), ("dtype", "dtpye", 2),
+    ("kitten", "sitting", 3), ("", "abc", 3), ("int8", "int8", 0), ("dtype", "dtpye", 1), ("ca", "abc", 3),
   ])
   func editDistanceMatchesKnownValues(a: String, b: String, expected: Int) {
     #expect(editDistance(a, b) == expected)

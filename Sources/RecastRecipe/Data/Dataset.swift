@@ -1,0 +1,95 @@
+import Foundation
+import RecastDiagnostics
+import RecastGraph
+public import RecastTensor
+import RecastYAML
+
+/// One data set of a recipe (`data.calibration`, `data.train`, `data.validation`): arrays loaded from
+/// `.npy`/`.npz` files, checked against the model before any compute, sliced to `[start, start + samples)`.
+///
+/// Arrays are indexed by sample along their first axis. Inputs are keyed by model input name; labels by
+/// model output name (a single `.npy` of labels belongs to the first output).
+public struct Dataset: Sendable {
+  public var name: String
+  public var inputs: [String: Tensor]
+  public var labels: [String: Tensor]
+  /// Samples in the set (after `start`/`samples`).
+  public var count: Int
+  public var batchSize: Int
+  public var shuffle: Bool
+  public var seed: UInt64
+
+  public init(
+    name: String, inputs: [String: Tensor], labels: [String: Tensor] = [:], batchSize: Int = 32, shuffle: Bool = false,
+    seed: UInt64 = 0
+  ) {
+    self.name = name
+    self.inputs = inputs
+    self.labels = labels
+    self.count = inputs.values.first?.shape.first ?? 0
+    self.batchSize = batchSize
+    self.shuffle = shuffle
+    self.seed = seed
+  }
+
+  /// One batch: inputs by model input name, labels by output name, and the sample indices it holds.
+  public struct Batch: Sendable {
+    public var inputs: [String: Tensor]
+    public var labels: [String: Tensor]
+    public var indices: [Int]
+  }
+
+  /// The batches of one pass over the set, in order or — with `shuffle` — in an order fixed by `seed` and
+  /// `epoch` (the same seed and epoch give the same batches). The last batch may be smaller.
+  public func batches(epoch: Int = 0, batchSize: Int? = nil) throws(TensorError) -> [Batch] {
+    let size = Swift.max(1, batchSize ?? self.batchSize)
+    var order = Array(0..<count)
+    if shuffle {
+      var rng = SplitMix64(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+      for i in stride(from: order.count - 1, to: 0, by: -1) {
+        let j = Int(rng.next() % UInt64(i + 1))
+        order.swapAt(i, j)
+      }
+    }
+    var result: [Batch] = []
+    var start = 0
+    while start < count {
+      let indices = Array(order[start..<Swift.min(start + size, count)])
+      result.append(
+        Batch(inputs: try Self.take(indices, from: inputs, contiguous: !shuffle),
+          labels: try Self.take(indices, from: labels, contiguous: !shuffle), indices: indices))
+      start += size
+    }
+    return result
+  }
+
+  private static func take(
+    _ indices: [Int], from arrays: [String: Tensor], contiguous: Bool
+  ) throws(TensorError) -> [String: Tensor] {
+    var out: [String: Tensor] = [:]
+    for (name, tensor) in arrays {
+      if contiguous, let first = indices.first, let last = indices.last {
+        out[name] = try tensor.sliced(starts: [first], ends: [last + 1], axes: [0])
+      } else {
+        let index = Tensor(shape: [indices.count], scalars: indices.map(Int64.init), dtype: .int64)
+        out[name] = try tensor.gathered(index, axis: 0)
+      }
+    }
+    return out
+  }
+}
+
+/// A small, fast, seedable generator (SplitMix64), so shuffles are the same on every machine.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  private var state: UInt64
+
+  public init(seed: UInt64) { state = seed }
+
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
