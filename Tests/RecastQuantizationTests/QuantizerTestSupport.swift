@@ -108,21 +108,29 @@ enum QuantizerFixtures {
   static func rows(_ x: Tensor, _ range: Range<Int>) -> Tensor {
     let width = x.count / x.shape[0]
     let values = x.scalars(as: Float.self)
-    return Tensor(shape: [range.count] + x.shape.dropFirst(), floats: Array(values[range.lowerBound * width..<range.upperBound * width]))
+    return Tensor(
+      shape: [range.count] + x.shape.dropFirst(),
+      floats: Array(values[range.lowerBound * width..<range.upperBound * width]))
   }
 }
 
 /// Runs exported models in the Python oracle: `onnx.checker.check_model(full_check=True)`, then onnxruntime
 /// (`ort`) or `onnx.reference.ReferenceEvaluator` (`reference`).
 enum ExportOracle {
-  enum Runtime: String { case ort, reference }
+  /// `ortUnoptimized`: onnxruntime with graph optimizations off (its QDQ fusion builds a QLinearConv, which has
+  /// no int2/uint2 kernel, from int2 weights next to uint8 activations).
+  enum Runtime: String { case ort, ortUnoptimized = "ort-noopt", reference }
 
   static var python: URL? { oraclePython }
 
   static func available(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     if python != nil { return true }
     let message = "Python oracle not found (set RECAST_PYTHON)"
-    if Paths.isCI { Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation) } else { print("skipped: \(message)") }
+    if Paths.isCI {
+      Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+    } else {
+      print("skipped: \(message)")
+    }
     return false
   }
 
@@ -135,10 +143,12 @@ enum ExportOracle {
         feeds[name] = np.load(path)
     model = onnx.load(model_path)
     onnx.checker.check_model(model, full_check=True)
-    if runtime == 'ort':
+    if runtime.startswith('ort'):
         import onnxruntime as ort
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
+        if runtime == 'ort-noopt':
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         session = ort.InferenceSession(model_path, options, providers=['CPUExecutionProvider'])
         result = session.run(None, feeds)[0]
     else:

@@ -40,8 +40,10 @@ enum OpsetUpgrade {
   /// Ops whose `axes` (or `split`) attribute became an input at the given opset.
   private static let attributeToInput: [(op: String, attribute: String, since: Int)] =
     [("Squeeze", "axes", 13), ("Unsqueeze", "axes", 13), ("ReduceSum", "axes", 13), ("Split", "split", 13)]
-    + ["ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin",
-      "ReduceProd", "ReduceSumSquare"].map { ($0, "axes", 18) }
+    + [
+      "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin",
+      "ReduceProd", "ReduceSumSquare",
+    ].map { ($0, "axes", 18) }
 
   /// Ops whose meaning changed in a way the rewrite does not handle, with the opset of the change.
   private static let unsupported: [String: Int] = ["GroupNormalization": 21, "DFT": 20]

@@ -28,7 +28,8 @@ final class QuantizerState: @unchecked Sendable {
     var root = [Int](repeating: 0, count: plan.activations.count)
     for (index, quantizer) in plan.activations.enumerated() {
       guard quantizer.id == index else {
-        throw QuantizationError("activation quantizer at index \(index) has id \(quantizer.id); ids must index the plan")
+        throw QuantizationError(
+          "activation quantizer at index \(index) has id \(quantizer.id); ids must index the plan")
       }
       var current = index
       var hops = 0
