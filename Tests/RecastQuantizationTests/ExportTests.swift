@@ -126,4 +126,39 @@ struct ExportTests {
     let error = #expect(throws: QuantizationError.self) { try quantizer.finalize() }
     #expect(error?.message.contains("minval") == true)
   }
+
+  /// Raising opset 17 → 21 for int4 moves ReduceMean's `axes` attribute to an input (changed at opset 18).
+  @Test func opsetUpgradeRewritesChangedOps() throws {
+    guard ExportOracle.available() else { return }
+    var rng = SeededRandom(seed: 21)
+    let graph = Graph(
+      name: "reduce",
+      nodes: [
+        Node(name: "fc", opType: "Gemm", inputs: ["x", "w"], outputs: ["h"], attributes: ["transB": .int(1)]),
+        Node(
+          name: "mean", opType: "ReduceMean", inputs: ["h"], outputs: ["y"],
+          attributes: ["axes": .ints([1]), "keepdims": .int(1)]),
+      ],
+      inputs: [ValueInfo(name: "x", elementType: .float32, shape: ["N", 16])],
+      outputs: [ValueInfo(name: "y", elementType: .float32, shape: ["N", 1])],
+      initializers: ["w": Tensor(shape: [4, 16], floats: rng.normals(64))])
+    let model = Model(graph: graph, opsetImports: ["": 17])
+    let spec = QuantizationSpec(dtype: .int4, granularity: .perBlock(axis: 1, blockSize: 8))
+    let plan = QuantizationPlan(
+      mode: .graph, graph: graph,
+      weights: [
+        WeightQuantizer(
+          initializer: "w", node: "fc", slot: 1, parameter: "weight", spec: spec, source: QuantizerFixtures.source)
+      ], activations: [])
+    let quantizer = try Quantizer(plan: plan, model: model)
+    let prepared = try quantizer.prepare(exampleInputs: [])
+    let exported = try quantizer.finalize()
+    #expect(exported.defaultOpset == 21)
+    #expect(exported.irVersion == 10)
+    let mean = try #require(exported.graph.nodes.first { $0.opType == "ReduceMean" })
+    #expect(mean.inputs.count == 2 && mean.attributes["axes"] == nil)
+    let x = Tensor(shape: [5, 16], floats: rng.normals(80))
+    let actual = try ExportOracle.run(exported, inputs: ["x": x], runtime: .ort)
+    #expect(maxAbsDiff(try prepared(["x": x])["y"]!, actual) <= 1e-5)
+  }
 }
