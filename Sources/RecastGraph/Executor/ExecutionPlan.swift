@@ -31,8 +31,11 @@ final class ExecutionPlan: Sendable {
   let outputs: [Binding]
   let steps: [Step]
 
-  /// Compiles `graph` at `opset`. `outerScope` names the values of enclosing graphs a subgraph may read.
-  init(graph: Graph, opset: Int, outerScope: Set<String> = []) throws(ExecutorError) {
+  /// Compiles `graph` at `opset`. `outerScope` names the values of enclosing graphs a subgraph may read;
+  /// `customKernels` (keyed by `CustomKernel.key`) take precedence over the op table and are never folded.
+  init(
+    graph: Graph, opset: Int, outerScope: Set<String> = [], customKernels: [String: CustomKernel] = [:]
+  ) throws(ExecutorError) {
     var slots: [String: Int] = [:]
     var names: [String] = []
     var constants: [Int: Tensor] = [:]
@@ -73,6 +76,23 @@ final class ExecutionPlan: Sendable {
         constants[newSlot(output)] = value
         continue
       }
+      if let custom = customKernels[CustomKernel.key(domain: node.domain, opType: node.opType)] {
+        let run: CustomKernel.Run
+        do {
+          run = try custom.compile(node)
+        } catch {
+          throw Self.kernelError(error, label: node.label)
+        }
+        var inputSlots: [Int] = []
+        for name in node.inputs {
+          guard name.isEmpty || slots[name] != nil else {
+            throw ExecutorError(.invalidGraph, "node \(node.label) reads '\(name)', which nothing produces before it")
+          }
+          inputSlots.append(name.isEmpty ? -1 : slots[name]!)
+        }
+        steps.append((node.label, inputSlots, node.outputs.map { $0.isEmpty ? -1 : newSlot($0) }, run))
+        continue
+      }
       guard let definition = OpRegistry.definition(node.opType, domain: node.domain, opset: opset) else {
         throw Self.unsupportedOp(node, opset: opset)
       }
@@ -81,7 +101,7 @@ final class ExecutionPlan: Sendable {
         node: node, opset: opset,
         constantValue: { name in slots[name].flatMap { constants[$0] } },
         compileSubgraph: { subgraph throws(ExecutorError) in
-          try ExecutionPlan(graph: subgraph, opset: opset, outerScope: visibleNow)
+          try ExecutionPlan(graph: subgraph, opset: opset, outerScope: visibleNow, customKernels: customKernels)
         })
       let compiled = try definition.compile(context)
       var inputSlots: [Int] = []

@@ -18,8 +18,13 @@ public struct Executor: Sendable {
   public struct Options: Sendable {
     /// Reject inputs holding NaN or infinity, naming the input and the first bad element.
     public var checkFinite: Bool
+    /// Kernels for ops outside the built-in table (or replacing one), looked up by domain and op type first.
+    public var customKernels: [CustomKernel]
 
-    public init(checkFinite: Bool = false) { self.checkFinite = checkFinite }
+    public init(checkFinite: Bool = false, customKernels: [CustomKernel] = []) {
+      self.checkFinite = checkFinite
+      self.customKernels = customKernels
+    }
   }
 
   /// The newest `ai.onnx` opset the op table covers.
@@ -42,7 +47,11 @@ public struct Executor: Sendable {
   public init(graph: Graph, opset: Int, options: Options = Options()) throws(ExecutorError) {
     self.opset = opset
     self.options = options
-    plan = try ExecutionPlan(graph: graph, opset: opset)
+    var custom: [String: CustomKernel] = [:]
+    for kernel in options.customKernels {
+      custom[CustomKernel.key(domain: kernel.domain, opType: kernel.opType)] = kernel
+    }
+    plan = try ExecutionPlan(graph: graph, opset: opset, customKernels: custom)
   }
 
   /// The inputs `run` expects, with their declared types.
