@@ -7,8 +7,10 @@ import RecastTensor
 /// With `s[o] = γ[o] / √(var[o] + ε)` per output channel `o`: `w'[o, …] = w[o, …] · s[o]` and
 /// `b'[o] = (b[o] − mean[o]) · s[o] + β[o]` (`b = 0` when the Conv has no bias). Arithmetic is in Double, rounded
 /// once to Float. The Conv then writes the BatchNormalization's output value (so readers are unchanged), reads
-/// fresh initializers `<weight>.folded` and `<bias>.folded` (or `<prefix>.bias.folded` for a bias-less Conv), and
-/// the BatchNormalization node and initializers nothing else reads are removed.
+/// fresh initializers `<weight>.folded` and `<bias>.folded` (`<prefix>.bias.folded` for a bias-less Conv or a bias
+/// computed by nodes), and the BatchNormalization node and initializers nothing else reads are removed. A bias
+/// computed from constants only (the torch.export exporter's zero bias) is evaluated (`ConstantSubgraph`) and the
+/// nodes that computed it are removed.
 public enum BatchNormFolding {
   /// The result of folding one pair.
   public struct Folded: Sendable, Hashable {
@@ -27,7 +29,9 @@ public enum BatchNormFolding {
 
   /// Folds BatchNormalization node `bnIndex` into Conv node `convIndex` in `graph`.
   /// - Throws: when the pair is not a float32 Conv with a constant weight followed by a foldable BatchNormalization.
-  public static func fold(convIndex: Int, bnIndex: Int, in graph: inout Graph) throws(QuantizationError) -> Folded {
+  public static func fold(
+    convIndex: Int, bnIndex: Int, in graph: inout Graph, opset: Int = 17
+  ) throws(QuantizationError) -> Folded {
     let conv = graph.nodes[convIndex]
     let bn = graph.nodes[bnIndex]
     guard conv.opType == "Conv", bn.opType == "BatchNormalization", bn.input(0) == conv.outputs.first,
@@ -53,8 +57,14 @@ public enum BatchNormFolding {
 
     var bias = [Double](repeating: 0, count: channels)
     let biasName = conv.input(2)
+    var biasNodes: Set<String> = []
     if let biasName {
-      guard let tensor = graph.constantValue(of: biasName), tensor.dtype == .float32, tensor.shape == [channels] else {
+      if graph.constantValue(of: biasName) == nil {
+        biasNodes = Set((ConstantSubgraph.ancestors(of: biasName, in: graph)?.nodes ?? []).map { graph.nodes[$0].name })
+      }
+      guard let tensor = ConstantSubgraph.evaluate(biasName, in: graph, opset: opset), tensor.dtype == .float32,
+        tensor.shape == [channels]
+      else {
         throw QuantizationError("\(conv.label) bias is not a constant float32 [\(channels)] tensor")
       }
       bias = tensor.scalars(as: Float.self).map(Double.init)
@@ -69,8 +79,8 @@ public enum BatchNormFolding {
     }
 
     let newWeight = graph.uniqueName("\(weightName).folded")
-    let biasBase =
-      biasName ?? (weightName.hasSuffix(".weight") ? String(weightName.dropLast(7)) + ".bias" : weightName + ".bias")
+    let derived = weightName.hasSuffix(".weight") ? String(weightName.dropLast(7)) + ".bias" : weightName + ".bias"
+    let biasBase = biasName.flatMap { graph.initializers[$0] == nil ? nil : $0 } ?? derived
     let newBias = graph.uniqueName("\(biasBase).folded", reserved: [newWeight])
     graph.initializers[newWeight] = Tensor(shape: weight.shape, floats: values)
     graph.initializers[newBias] = Tensor(shape: [channels], floats: foldedBias)
@@ -89,6 +99,7 @@ public enum BatchNormFolding {
       graph.initializers.removeValue(forKey: name)
       graph.inputs.removeAll { $0.name == name }
     }
+    ConstantSubgraph.removeDead(biasNodes, from: &graph)
     return Folded(
       conv: conv.name, batchNorm: bn.name, weight: newWeight, bias: newBias, originalOutput: originalOutput,
       output: output)

@@ -65,7 +65,8 @@ public enum Placement {
     resolution: ConfigResolution, model: Model, mode: QuantizerConfig.ExecutionMode = .graph,
     options: Options = Options()
   ) throws(QuantizationError) -> QuantizationPlan {
-    var builder = PlanBuilder(resolution: resolution, graph: model.graph, mode: mode)
+    var builder = PlanBuilder(
+      resolution: resolution, graph: model.graph, mode: mode, opset: model.defaultOpset ?? 17)
     if mode == .graph {
       let patterns = try options.registry.active(enabled: options.enabledPatterns, disabled: options.disabledPatterns)
       builder.matchBlocks(patterns: patterns)

@@ -33,6 +33,8 @@ struct PlanBuilder {
 
   let resolution: ConfigResolution
   let mode: QuantizerConfig.ExecutionMode
+  /// The model's default-domain opset, for evaluating constant subgraphs.
+  let opset: Int
   /// Node names by index in the imported graph (unnamed or duplicate names replaced by unique ones).
   let nodeNames: [String]
   var graph: Graph
@@ -47,9 +49,10 @@ struct PlanBuilder {
   var requests: [Request] = []
   var opNames: [String: OpNames] = [:]
 
-  init(resolution: ConfigResolution, graph original: Graph, mode: QuantizerConfig.ExecutionMode) {
+  init(resolution: ConfigResolution, graph original: Graph, mode: QuantizerConfig.ExecutionMode, opset: Int) {
     self.resolution = resolution
     self.mode = mode
+    self.opset = opset
     var graph = original
     var used = Set<String>()
     for i in graph.nodes.indices {
@@ -114,7 +117,7 @@ struct PlanBuilder {
     }
     for pair in pairs {
       guard let c = index(of: pair.conv), let b = index(of: pair.bn) else { continue }
-      folded[pair.conv] = try BatchNormFolding.fold(convIndex: c, bnIndex: b, in: &graph)
+      folded[pair.conv] = try BatchNormFolding.fold(convIndex: c, bnIndex: b, in: &graph, opset: opset)
     }
   }
 
