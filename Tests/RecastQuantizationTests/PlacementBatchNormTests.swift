@@ -85,7 +85,7 @@ import Testing
   /// folding evaluates and removes.
   @Test(arguments: ["digits_cnn_bn.onnx", "digits_cnn_bn.dynamo.onnx"])
   func digitsFoldedGraphMatchesOriginal(file: String) throws {
-    guard let model = try PlacementFixtures.digits(file), let shared = Paths.shared else { return }
+    guard let model = try PlacementFixtures.sharedModel(file), let shared = Paths.shared else { return }
     let plan = try Placement.plan(config: QuantizerConfig(), model: model)
     #expect(!plan.graph.nodes.contains { $0.opType == "BatchNormalization" })
     #expect(!plan.graph.nodes.contains { $0.opType == "CastLike" || $0.opType == "Expand" })

@@ -72,7 +72,7 @@ import Testing
 
   @Test(arguments: ["digits_cnn_bn.onnx", "digits_cnn_bn.dynamo.onnx"])
   func digitsDefaultPlacement(file: String) throws {
-    guard let model = try PlacementFixtures.digits(file) else { return }
+    guard let model = try PlacementFixtures.sharedModel(file) else { return }
     let plan = try Self.plan(model)
     let expected = [
       ("0", "conv2d"), ("3", "conv2d"), ("6", "max_pool2d"), ("7", "conv2d"), ("10", "max_pool2d"), ("12", "linear"),

@@ -92,7 +92,7 @@ enum PlacementFixtures {
   }
 
   /// The shared digits model `file`, or `nil` when `../shared` is absent outside CI.
-  static func digits(_ file: String) throws -> Model? { try ConfigFixtures.sharedModel(file) }
+  static func sharedModel(_ file: String) throws -> Model? { try ConfigFixtures.sharedModel(file) }
 }
 
 extension QuantizationPlan {

@@ -97,7 +97,7 @@ import Testing
   /// The digits net, default W8A8, both exports: what coreai-opt places (see `PlacementOracleTests`), in order.
   @Test(arguments: ["digits_cnn_bn.onnx", "digits_cnn_bn.dynamo.onnx"])
   func digitsDefaultPlacement(file: String) throws {
-    guard let model = try PlacementFixtures.digits(file) else { return }
+    guard let model = try PlacementFixtures.sharedModel(file) else { return }
     let plan = try Self.plan(model)
     #expect(plan.blocks.map(\.pattern) == ["conv_bn_relu", "conv_bn_relu", "conv_bn_relu", "linear_relu"])
     #expect(

@@ -26,7 +26,8 @@ extension PlanBuilder {
             reason: "\(label) input \(tensor.tensor.slot)\(blockNote)", order: order(ofValue: value),
             displayName: displayName(ofValue: value)))
       }
-      let shares = block == nil && members.count == 1 && Placement.sharingOpTypes.contains(op.opType)
+      let shares =
+        block == nil && members.count == 1 && !inputValues.isEmpty && Placement.sharingOpTypes.contains(op.opType)
       for tensor in resolved.outputs {
         guard let configured = tensor.spec else { continue }
         let slot = tensor.tensor.slot
@@ -129,8 +130,9 @@ extension PlanBuilder {
     return [-1, 1, graph.runtimeInputs.firstIndex { $0.name == value } ?? 0]
   }
 
-  /// coreai-opt's graph-mode activation name: `<producer op>.out<k>`, or `graph_input` (`graph_input_<i>` after
-  /// the first).
+  /// coreai-opt's graph-mode activation name: `<producer op>.out<k>` (a MatMul+Add `linear` is named by its op
+  /// also at the Add's output; a producer Recast does not quantize by its node name), or `graph_input`
+  /// (`graph_input_<i>` after the first).
   func displayName(ofValue value: String) -> String {
     guard let p = graph.producer(of: value) else {
       let i = graph.runtimeInputs.firstIndex { $0.name == value } ?? 0
@@ -138,7 +140,8 @@ extension PlanBuilder {
     }
     let node = graph.nodes[p]
     let slot = node.outputs.firstIndex(of: value) ?? 0
-    return "\(opNames[node.name]?.graph ?? node.name).out\(slot)"
+    let op = opsByNode[node.name].flatMap { opNames[nodeNames[$0.op.nodeIndex]]?.graph }
+    return "\(op ?? node.name).out\(slot)"
   }
 }
 
