@@ -29,9 +29,10 @@ import Testing
     // ReLU and Flatten calls get no quantizers (as in coreai-opt's eager mode).
     #expect(plan.quantizers(on: "r6").map(\.displayName) == ["7.linear_quantize_input"])
     #expect(plan.quantizers(on: "f4").map(\.displayName) == ["5.linear_quantize_input"])
-    #expect(plan.weights.map(\.eagerName) == [
-      "0.parametrizations.weight.0", "5.parametrizations.weight.0", "7.parametrizations.weight.0",
-    ])
+    #expect(
+      plan.weights.map(\.eagerName) == [
+        "0.parametrizations.weight.0", "5.parametrizations.weight.0", "7.parametrizations.weight.0",
+      ])
   }
 
   @Test func consecutiveQuantizersOnOneEdgeAreKept() throws {
@@ -50,6 +51,15 @@ import Testing
       let head = try #require(plan.activations.first { $0.displayName == "head.linear_quantize_input" })
       #expect(head.value == "a")
     }
+  }
+
+  @Test func knownRangeOpsInTheEagerSetKeepTheirConfiguredSpec() throws {
+    let options = Placement.Options(eagerOpTypes: ["Gemm", "Sigmoid"])
+    let plan = try Placement.plan(
+      config: QuantizerConfig(executionMode: .eager), model: PlacementFixtures.linearActivation("Sigmoid"),
+      options: options)
+    let output = try #require(plan.activations.first { $0.displayName == "act.sigmoid_quantize_output_0" })
+    #expect(output.spec == .defaultActivation && output.fixedRange == nil && output.fixedQParams == nil)
   }
 
   @Test func multiInputCallsNumberTheirInputs() throws {

@@ -47,10 +47,12 @@ enum PlacementFixtures {
         name: "/3/MaxPool", opType: "MaxPool", inputs: ["r2"], outputs: ["p3"],
         attributes: ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])]),
       Node(name: "/4/Flatten", opType: "Flatten", inputs: ["p3"], outputs: ["f4"]),
-      Node(name: "/5/Gemm", opType: "Gemm", inputs: ["f4", "5.weight", "5.bias"], outputs: ["g5"],
+      Node(
+        name: "/5/Gemm", opType: "Gemm", inputs: ["f4", "5.weight", "5.bias"], outputs: ["g5"],
         attributes: ["transB": .int(1)]),
       Node(name: "/6/Relu", opType: "Relu", inputs: ["g5"], outputs: ["r6"]),
-      Node(name: "/7/Gemm", opType: "Gemm", inputs: ["r6", "7.weight", "7.bias"], outputs: ["y"],
+      Node(
+        name: "/7/Gemm", opType: "Gemm", inputs: ["r6", "7.weight", "7.bias"], outputs: ["y"],
         attributes: ["transB": .int(1)]),
     ]
     let graph = Graph(
@@ -64,10 +66,12 @@ enum PlacementFixtures {
   static func linearActivation(_ activation: String) -> Model {
     var rng = SeededGenerator(seed: 7)
     let nodes = [
-      Node(name: "/fc/Gemm", opType: "Gemm", inputs: ["x", "fc.weight"], outputs: ["h"],
+      Node(
+        name: "/fc/Gemm", opType: "Gemm", inputs: ["x", "fc.weight"], outputs: ["h"],
         attributes: ["transB": .int(1)]),
       Node(name: "/act/\(activation)", opType: activation, inputs: ["h"], outputs: ["a"]),
-      Node(name: "/head/Gemm", opType: "Gemm", inputs: ["a", "head.weight"], outputs: ["y"],
+      Node(
+        name: "/head/Gemm", opType: "Gemm", inputs: ["a", "head.weight"], outputs: ["y"],
         attributes: ["transB": .int(1)]),
     ]
     let graph = Graph(

@@ -86,6 +86,18 @@ import Testing
     #expect(plan.quantizer(on: "r")?.spec.qscheme == .asymmetric)
   }
 
+  @Test func concatSharesOneQuantizerAcrossAllInputsAndItsOutput() throws {
+    let info = { (name: String) in ValueInfo(name: name, elementType: .float32, shape: [1, 4]) }
+    let graph = Graph(
+      nodes: [
+        Node(name: "/cat/Concat", opType: "Concat", inputs: ["a", "b"], outputs: ["y"], attributes: ["axis": .int(1)])
+      ],
+      inputs: [info("a"), info("b")], outputs: [ValueInfo(name: "y", elementType: .float32, shape: [1, 8])])
+    let plan = try Self.plan(Model(graph: graph))
+    #expect(plan.activations.map(\.displayName) == ["graph_input", "graph_input_1", "cat.out0"])
+    #expect(plan.activations.map(\.sharesQParamsWith) == [nil, 0, 0])
+  }
+
   @Test func weightOnlyConfigPlacesNoActivations() throws {
     let spec = QuantizationSpec(dtype: .int4, granularity: .perChannel(axis: 0), qparamCalculator: "static")
     let config = QuantizerConfig(global: .weightOnly(spec))
