@@ -72,7 +72,8 @@ public struct OpNames: Sendable, Hashable {
 
 /// A weight (state tensor) quantizer: quantized once, from the initializer's own values.
 public struct WeightQuantizer: Sendable, Hashable {
-  /// The initializer in `QuantizationPlan.graph` holding the (possibly BN-folded) float weight.
+  /// The initializer in `QuantizationPlan.graph` holding the (possibly BN-folded) float weight (the output of a
+  /// `Constant` node when the imported graph stores the weight that way; `Graph.constantValue(of:)` reads both).
   public var initializer: String
   /// The node that reads it, and at which input slot.
   public var node: String
