@@ -150,15 +150,16 @@ enum ExportOracle {
         if runtime == 'ort-noopt':
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         session = ort.InferenceSession(model_path, options, providers=['CPUExecutionProvider'])
-        result = session.run(None, feeds)[0]
+        results = session.run(None, feeds)
     else:
         from onnx.reference import ReferenceEvaluator
-        result = ReferenceEvaluator(model).run(None, feeds)[0]
-    np.save(out_path, np.asarray(result, dtype=np.float32))
+        results = ReferenceEvaluator(model).run(None, feeds)
+    for i, result in enumerate(results):
+        np.save(out_path.replace('.npy', f'{i}.npy'), np.asarray(result, dtype=np.float32))
     """
 
-  /// Writes `model` and `inputs`, runs the oracle, returns output 0.
-  static func run(_ model: Model, inputs: [String: Tensor], runtime: Runtime) throws -> Tensor {
+  /// Writes `model` and `inputs`, runs the oracle, returns output `output` (default the first).
+  static func run(_ model: Model, inputs: [String: Tensor], runtime: Runtime, output: Int = 0) throws -> Tensor {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recast-qdq-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -174,7 +175,7 @@ enum ExportOracle {
     guard result.status == 0 else {
       throw QuantizationError("oracle (\(runtime)) failed: \(result.stderr.suffix(1500))")
     }
-    return try NPY.read(contentsOf: folder.appendingPathComponent("out.npy"))
+    return try NPY.read(contentsOf: folder.appendingPathComponent("out\(output).npy"))
   }
 }
 
