@@ -72,7 +72,8 @@ import Testing
     let (shape, expected) = Self.referenceConv(t, x, wt, b)
     let run = {
       try Tensor.conv(
-        Tensor(shape: [t.n, t.c, t.h, t.w], floats: x), weight: Tensor(shape: [t.m, t.c / t.group, t.k, t.k], floats: wt),
+        Tensor(shape: [t.n, t.c, t.h, t.w], floats: x),
+        weight: Tensor(shape: [t.m, t.c / t.group, t.k, t.k], floats: wt),
         bias: Tensor(shape: [t.m], floats: b), strides: [t.stride, t.stride], pads: [t.pad, t.pad, t.pad, t.pad],
         dilations: [t.dilation, t.dilation], group: t.group)
     }

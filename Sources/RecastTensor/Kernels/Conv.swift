@@ -9,7 +9,8 @@ import COpenBLAS
 extension Tensor {
   /// ONNX `Conv` over 1-D or 2-D spatial axes: `X [N, C, *spatial]`, `W [M, C/group, *kernel]`, optional
   /// bias `B [M]`. Lowered to im2col + `cblas_sgemm` as `ConvPlan` describes; depthwise kernels
-  /// (`group == C == M`) run a direct loop. Attributes as in ONNX; absent lists default to 1s (strides, dilations) and 0s (pads).
+  /// (`group == C == M`) run a direct loop. Attributes as in ONNX; absent lists default to 1s (strides,
+  /// dilations) and 0s (pads).
   public static func conv(
     _ x: Tensor, weight w: Tensor, bias: Tensor? = nil, strides: [Int]? = nil, pads: [Int]? = nil,
     dilations: [Int]? = nil, group: Int = 1, autoPad: AutoPad = .notSet
@@ -86,8 +87,10 @@ func im2col(
       } else {
         let source = plane + ih * inW + offset
         for ow in 0..<owLow { out[ow] = 0 }
-        if sw == 1 {
+        if sw == 1 && owHigh - owLow >= 64 {
           (out + owLow).update(from: source + owLow, count: owHigh - owLow)
+        } else if sw == 1 {
+          for ow in owLow..<owHigh { out[ow] = source[ow] }
         } else {
           for ow in owLow..<owHigh { out[ow] = source[ow * sw] }
         }

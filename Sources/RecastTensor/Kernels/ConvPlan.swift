@@ -126,8 +126,9 @@ struct ConvPlan {
 }
 
 /// Adds `bias[c]` to every element of channel `c` of an `[N, C, plane]` buffer.
-func addChannelBias(_ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int)
-{
+func addChannelBias(
+  _ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int
+) {
   parallelFor(batch * channels, grain: Swift.max(1, Parallelism.elementwiseGrain / Swift.max(plane, 1))) { range in
     for p in range {
       let b = bias[p % channels]
@@ -153,7 +154,8 @@ extension Tensor {
   ) throws(TensorError) -> Tensor {
     let (n, c) = (x.shape[0], x.shape[1])
     let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
-    let (kh, kw, sh, sw, dh, dw) = (g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1])
+    let (kh, kw, sh, sw) = (g.kernel[0], g.kernel[1], g.strides[0], g.strides[1])
+    let (dh, dw) = (g.dilations[0], g.dilations[1])
     let (pt, pl) = (g.padBegin[0], g.padBegin[1])
     var y = Tensor(uninitialized: .float32, shape: [n, c, outH, outW])
     let biasValues = bias?.floats() ?? [Float](repeating: 0, count: c)

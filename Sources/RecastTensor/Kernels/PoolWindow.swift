@@ -36,6 +36,10 @@ struct PoolWindow {
       for ow in 0..<lo { y[ow] = maxWindow(source, h0: h0, ni: ni, ow: ow, columns: columns) }
       for ow in hi..<outW { y[ow] = maxWindow(source, h0: h0, ni: ni, ow: ow, columns: columns) }
       if lo >= hi { continue }
+      if kw == 2 && sw == 2 && dw == 1 && ni == 2 {
+        maxPairs(source + h0 * inW - pl, source + (h0 + dh) * inW - pl, y, lo..<hi)
+        continue
+      }
       (y + lo).update(repeating: -Float.infinity, count: hi - lo)
       for i in 0..<ni {
         let row = source + (h0 + i * dh) * inW - pl
@@ -104,6 +108,45 @@ struct PoolWindow {
         for ow in lo..<hi { y[ow] = scale }
       }
     }
+  }
+
+  /// 2×2 stride-2 windows over rows `r0` and `r1` into `y[range]`, four outputs per SIMD step.
+  @inline(__always)
+  private func maxPairs(
+    _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>
+  ) {
+    var ow = range.lowerBound
+    while ow + 4 <= range.upperBound {
+      let a = UnsafeRawPointer(r0 + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+      let b = UnsafeRawPointer(r1 + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+      let rows = PoolWindow.larger(a, b)
+      UnsafeMutableRawPointer(y + ow).storeBytes(
+        of: PoolWindow.larger(rows.evenHalf, rows.oddHalf), as: SIMD4<Float>.self)
+      ow += 4
+    }
+    while ow < range.upperBound {
+      let p = r0 + 2 * ow
+      let q = r1 + 2 * ow
+      let top = PoolWindow.larger(PoolWindow.larger(-.infinity, p[0]), p[1])
+      y[ow] = PoolWindow.larger(PoolWindow.larger(top, q[0]), q[1])
+      ow += 1
+    }
+  }
+
+  /// Lane-wise NaN-propagating maximum.
+  @inline(__always)
+  static func larger(_ best: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
+    var result = best
+    result.replace(with: v, where: (v .> best) .| (v .!= v))
+    return result
+  }
+
+  /// Lane-wise NaN-propagating maximum.
+  @inline(__always)
+  static func larger(_ best: SIMD4<Float>, _ v: SIMD4<Float>) -> SIMD4<Float> {
+    var result = best
+    result.replace(with: v, where: (v .> best) .| (v .!= v))
+    return result
   }
 
   /// The maximum over one border window (only its taps inside the input).
