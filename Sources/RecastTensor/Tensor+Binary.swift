@@ -125,7 +125,7 @@ extension Tensor {
     _ a: Tensor, _ b: Tensor, _: K.Type, output: DataType
   ) throws(TensorError) -> Tensor {
     let plan = try BroadcastPlan(shapes: [a.shape, b.shape])
-    var out = Tensor(zeros: output, shape: plan.outputShape)
+    var out = Tensor(uninitialized: output, shape: plan.outputShape)
     a.withUnsafeBufferPointer(as: K.Element.self) { pa in
       b.withUnsafeBufferPointer(as: K.Element.self) { pb in
         out.withUnsafeMutableBufferPointer(as: K.Output.self) { po in

@@ -23,7 +23,7 @@ extension Tensor {
     }
     let outer = shape[..<axis].reduce(1, *)
     let inner = shape[(axis + 1)...].reduce(1, *) * elementBytes
-    var out = Tensor(zeros: dtype, shape: Array(shape[..<axis]) + indices.shape + Array(shape[(axis + 1)...]))
+    var out = Tensor(uninitialized: dtype, shape: Array(shape[..<axis]) + indices.shape + Array(shape[(axis + 1)...]))
     withUnsafeBytes { src in
       out.withUnsafeMutableBytes { dst in
         var o = 0
@@ -59,7 +59,7 @@ extension Tensor {
       outShape[axis] += t.shape[axis]
     }
     guard first.dtype.bitWidth % 8 == 0 else { throw TensorError("Concat: unsupported type \(first.dtype)") }
-    var out = Tensor(zeros: first.dtype, shape: outShape)
+    var out = Tensor(uninitialized: first.dtype, shape: outShape)
     let outer = outShape[..<axis].reduce(1, *)
     let inner = outShape[(axis + 1)...].reduce(1, *) * first.elementBytes
     let outRow = outShape[axis] * inner

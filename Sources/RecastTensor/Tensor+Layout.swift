@@ -131,7 +131,7 @@ extension Tensor {
 
   private func stridedCopy<T: BitwiseCopyable>(_ offset: Int, _ strides: [Int], _ outShape: [Int], _: T.Type) -> Tensor
   {
-    var out = Tensor(zeros: dtype, shape: outShape)
+    var out = Tensor(uninitialized: dtype, shape: outShape)
     let total = out.count
     guard total > 0 else { return out }
     let inner = outShape.last ?? 1

@@ -13,7 +13,7 @@ extension Tensor {
     let n = rank == 0 ? 1 : shape[axis]
     let inner = rank == 0 ? 1 : shape[(axis + 1)...].reduce(1, *)
     let outer = count / Swift.max(n * inner, 1)
-    var out = Tensor(zeros: .float32, shape: shape)
+    var out = Tensor(uninitialized: .float32, shape: shape)
     withUnsafeBufferPointer(as: Float.self) { px in
       out.withUnsafeMutableBufferPointer(as: Float.self) { py in
         guard let xb = px.baseAddress, let yb = py.baseAddress else { return }
@@ -51,10 +51,9 @@ extension Tensor {
   /// Softmax of one contiguous row, with the eight-lane exp.
   static func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, log: Bool) {
     var m = -Float.infinity
-    for j in 0..<n where x[j] > m { m = x[j] }
+    for j in 0..<n { m = x[j] > m ? x[j] : m }
     if log {
-      var s: Float = 0
-      for j in 0..<n { s += expf(x[j] - m) }
+      let s = sum(x, n) { VectorMath.exp($0 - m) }
       let shift = m + logf(s)
       for j in 0..<n { y[j] = x[j] - shift }
       return
@@ -81,7 +80,7 @@ extension Tensor {
     let beta =
       try bias.map { b throws(TensorError) in try b.expanded(to: normShape, op: "LayerNormalization bias") }
       ?? Tensor(zeros: .float32, shape: normShape)
-    var out = Tensor(zeros: .float32, shape: shape)
+    var out = Tensor(uninitialized: .float32, shape: shape)
     withUnsafeBufferPointer(as: Float.self) { px in
       gamma.withUnsafeBufferPointer(as: Float.self) { pg in
         beta.withUnsafeBufferPointer(as: Float.self) { pb in
@@ -125,7 +124,7 @@ extension Tensor {
     }
     let plane = shape[2...].reduce(1, *)
     let planes = shape[0] * c
-    var out = Tensor(zeros: .float32, shape: shape)
+    var out = Tensor(uninitialized: .float32, shape: shape)
     withUnsafeBufferPointer(as: Float.self) { px in
       out.withUnsafeMutableBufferPointer(as: Float.self) { py in
         multiplier.withUnsafeBufferPointer { pm in

@@ -46,7 +46,7 @@ extension Tensor {
   public func map(_ op: UnaryOperator) throws(TensorError) -> Tensor {
     switch dtype {
     case .float32:
-      var out = Tensor(zeros: .float32, shape: shape)
+      var out = Tensor(uninitialized: .float32, shape: shape)
       withUnsafeBufferPointer(as: Float.self) { src in
         out.withUnsafeMutableBufferPointer(as: Float.self) { dst in
           guard let s = src.baseAddress, let d = dst.baseAddress else { return }
@@ -65,7 +65,7 @@ extension Tensor {
   private func integerMap<T: FixedWidthInteger & SignedInteger & BitwiseCopyable>(
     _ op: UnaryOperator, _: T.Type
   ) throws(TensorError) -> Tensor {
-    var out = Tensor(zeros: dtype, shape: shape)
+    var out = Tensor(uninitialized: dtype, shape: shape)
     var low = T.min
     var high = T.max
     if case .clip(let lo, let hi) = op {

@@ -17,7 +17,7 @@ extension Tensor {
     _ condition: Tensor, _ x: Tensor, _ y: Tensor, _: T.Type
   ) throws(TensorError) -> Tensor {
     let plan = try BroadcastPlan(shapes: [condition.shape, x.shape, y.shape])
-    var out = Tensor(zeros: x.dtype, shape: plan.outputShape)
+    var out = Tensor(uninitialized: x.dtype, shape: plan.outputShape)
     condition.withUnsafeBufferPointer(as: UInt8.self) { pc in
       x.withUnsafeBufferPointer(as: T.self) { px in
         y.withUnsafeBufferPointer(as: T.self) { py in

@@ -20,9 +20,18 @@ public struct Tensor: Sendable {
     self.storage = TensorStorage(byteCount: dtype.byteCount(for: shape.reduce(1, *)))
   }
 
+  /// A tensor of `shape` whose bytes are not initialised: for kernel outputs that overwrite every element.
+  /// Reading an element before writing it gives an unspecified value.
+  public init(uninitialized dtype: DataType, shape: [Int]) {
+    precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+    self.dtype = dtype
+    self.shape = shape
+    self.storage = TensorStorage(byteCount: dtype.byteCount(for: shape.reduce(1, *)), zeroed: false)
+  }
+
   /// A tensor over raw little-endian bytes in ONNX layout. `bytes.count` must equal `dtype.byteCount(for:)`.
   public init(dtype: DataType, shape: [Int], rawBytes bytes: [UInt8]) {
-    self.init(zeros: dtype, shape: shape)
+    self.init(uninitialized: dtype, shape: shape)
     precondition(bytes.count == storage.byteCount, "\(bytes.count) bytes for \(dtype) \(shape)")
     bytes.withUnsafeBytes { source in
       if let base = source.baseAddress { storage.pointer.copyMemory(from: base, byteCount: source.count) }
@@ -37,7 +46,7 @@ public struct Tensor: Sendable {
   /// A tensor of a fixed-width scalar type holding `values` in row-major order.
   public init<T: BitwiseCopyable>(shape: [Int], scalars values: [T], dtype: DataType) {
     precondition(MemoryLayout<T>.stride * 8 == dtype.bitWidth, "\(T.self) does not store \(dtype)")
-    self.init(zeros: dtype, shape: shape)
+    self.init(uninitialized: dtype, shape: shape)
     precondition(values.count == count, "\(values.count) values for shape \(shape)")
     values.withUnsafeBytes { source in
       if let base = source.baseAddress { storage.pointer.copyMemory(from: base, byteCount: source.count) }
@@ -102,14 +111,15 @@ final class TensorStorage: @unchecked Sendable {
   @usableFromInline let pointer: UnsafeMutableRawPointer
   @usableFromInline let byteCount: Int
 
-  init(byteCount: Int) {
+  /// `zeroed: false` leaves the bytes for the caller to write.
+  init(byteCount: Int, zeroed: Bool = true) {
     self.byteCount = byteCount
     pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
-    pointer.initializeMemory(as: UInt8.self, repeating: 0, count: Swift.max(byteCount, 1))
+    if zeroed { pointer.initializeMemory(as: UInt8.self, repeating: 0, count: Swift.max(byteCount, 1)) }
   }
 
   @usableFromInline func copy() -> TensorStorage {
-    let other = TensorStorage(byteCount: byteCount)
+    let other = TensorStorage(byteCount: byteCount, zeroed: false)
     other.pointer.copyMemory(from: pointer, byteCount: byteCount)
     return other
   }

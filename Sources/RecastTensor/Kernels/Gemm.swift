@@ -14,7 +14,7 @@ extension Tensor {
     let (m, k) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
     let (kb, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
     guard k == kb else { throw TensorError("Gemm: inner dimensions differ (A \(a.shape), B \(b.shape))") }
-    var out = Tensor(zeros: .float32, shape: [m, n])
+    var out = Tensor(uninitialized: .float32, shape: [m, n])
     var effectiveBeta: Float = 0
     if let c, beta != 0 {
       out = try c.expanded(to: [m, n], op: "Gemm C")
@@ -50,7 +50,7 @@ extension Tensor {
     let batch = try Shape.broadcast(aBatch, bBatch)
     var outShape = batch + [m, n]
     let batchCount = batch.reduce(1, *)
-    var out = Tensor(zeros: .float32, shape: outShape)
+    var out = Tensor(uninitialized: .float32, shape: outShape)
     a.withUnsafeBufferPointer(as: Float.self) { pa in
       b.withUnsafeBufferPointer(as: Float.self) { pb in
         out.withUnsafeMutableBufferPointer(as: Float.self) { po in
@@ -89,6 +89,11 @@ extension Tensor {
 }
 
 /// Row-major `C = alpha · op(A) · op(B) + beta · C` through OpenBLAS. Empty products (k = 0) scale C.
+///
+/// OpenBLAS runs single-threaded (its idle threads would otherwise spin and slow the Dispatch loops that
+/// follow); a large product is split into row or column blocks computed by `parallelFor`. Every element is
+/// one dot product over the whole K in the same order whichever block holds it, so results do not depend
+/// on the split.
 func sgemm(
   transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>?, lda: Int,
   b: UnsafePointer<Float>?, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int
@@ -98,7 +103,56 @@ func sgemm(
     for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
     return
   }
+  guard let a, let b else { return }
+  BLAS.configure()
+  let parts = Swift.min(Parallelism.workers, m * n * k / BLAS.minimumWorkPerThread)
+  if parts <= 1 || Swift.max(m, n) < 2 * BLAS.blockAlignment {
+    sgemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    return
+  }
+  // Split the larger output dimension into `parts` blocks, aligned to the micro-kernel width.
+  let splitColumns = n >= m
+  let extent = splitColumns ? n : m
+  let align = BLAS.blockAlignment
+  let block = ((extent + parts - 1) / parts + align - 1) / align * align
+  let blocks = (extent + block - 1) / block
+  parallelFor(blocks, grain: 1) { range in
+    for index in range {
+      let start = index * block
+      let size = Swift.min(block, extent - start)
+      if splitColumns {
+        let bBlock = transB ? b + start * ldb : b + start
+        sgemmSerial(transA, transB, m, size, k, alpha, a, lda, bBlock, ldb, beta, c + start, ldc)
+      } else {
+        let aBlock = transA ? a + start : a + start * lda
+        sgemmSerial(transA, transB, size, n, k, alpha, aBlock, lda, b, ldb, beta, c + start * ldc, ldc)
+      }
+    }
+  }
+}
+
+/// One `cblas_sgemm` call on the calling thread.
+@inline(__always)
+private func sgemmSerial(
+  _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>,
+  _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+) {
   cblas_sgemm(
     CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n),
     Int32(k), alpha, a, Int32(Swift.max(lda, 1)), b, Int32(Swift.max(ldb, 1)), beta, c, Int32(Swift.max(ldc, 1)))
+}
+
+/// OpenBLAS threading policy.
+enum BLAS {
+  /// Multiply-adds below which a product runs on one thread.
+  static let minimumWorkPerThread = 1 << 18
+  /// Block sizes are multiples of this many rows or columns.
+  static let blockAlignment = 16
+  private static let configured: Bool = {
+    openblas_set_num_threads(1)
+    return true
+  }()
+
+  /// Makes OpenBLAS single-threaded, once per process.
+  static func configure() { _ = configured }
 }

@@ -53,45 +53,34 @@ extension Tensor {
     )
     let (pt, pl) = (g.padBegin[0], g.padBegin[1])
     let (limitH, limitW) = (inH + g.padEnd[0], inW + g.padEnd[1])
-    var y = Tensor(zeros: .float32, shape: [x.shape[0], x.shape[1], outH, outW])
+    var y = Tensor(uninitialized: .float32, shape: [x.shape[0], x.shape[1], outH, outW])
+    // Per output row/column: the first tap index and tap count inside the input, and the tap count inside
+    // the padded extent (AveragePool's count_include_pad divisor), as three consecutive Ints.
+    let rowsH = Tensor.windows(outH, stride: sh, pad: pt, dilation: dh, kernel: kh, input: inH, limit: limitH)
+    let colsW = Tensor.windows(outW, stride: sw, pad: pl, dilation: dw, kernel: kw, input: inW, limit: limitW)
+    // Output columns whose whole window lies inside the input: [interiorLow, interiorHigh).
+    let interiorLow = Swift.min(outW, (pl + sw - 1) / sw)
+    let lastStart = inW + pl - (kw - 1) * dw - 1
+    let interiorHigh = lastStart < 0 ? interiorLow : Swift.max(interiorLow, Swift.min(outW, lastStart / sw + 1))
+    let window = PoolWindow(
+      inH: inH, inW: inW, outH: outH, outW: outW, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw, pt: pt, pl: pl,
+      interior: interiorLow..<interiorHigh, countIncludePad: countIncludePad)
     x.withUnsafeBufferPointer(as: Float.self) { px in
       y.withUnsafeMutableBufferPointer(as: Float.self) { py in
-        guard let xb = px.baseAddress, let yb = py.baseAddress else { return }
-        // Per output row/column: the first tap index and tap count inside the input, and the tap count
-        // inside the padded extent (AveragePool's count_include_pad divisor).
-        let rowsH = Tensor.windows(outH, stride: sh, pad: pt, dilation: dh, kernel: kh, input: inH, limit: limitH)
-        let colsW = Tensor.windows(outW, stride: sw, pad: pl, dilation: dw, kernel: kw, input: inW, limit: limitW)
-        parallelFor(planes, grain: Swift.max(1, (1 << 14) / Swift.max(outH * outW * kh * kw, 1))) { range in
-          for plane in range {
-            let source = xb + plane * inH * inW
-            var out = yb + plane * outH * outW
-            for oh in 0..<outH {
-              let (i0, ni, pi) = rowsH[oh]
-              let h0 = oh * sh - pt + i0 * dh
-              for ow in 0..<outW {
-                let (j0, nj, pj) = colsW[ow]
-                let w0 = ow * sw - pl + j0 * dw
+        rowsH.withUnsafeBufferPointer { ph in
+          colsW.withUnsafeBufferPointer { pw in
+            guard let xb = px.baseAddress, let yb = py.baseAddress, let hb = ph.baseAddress, let wb = pw.baseAddress
+            else { return }
+            parallelFor(planes, grain: Swift.max(1, (1 << 14) / Swift.max(outH * outW * kh * kw, 1))) { range in
+              for plane in range {
+                let source = xb + plane * inH * inW
+                let out = yb + plane * outH * outW
                 if isMax {
-                  var best = -Float.infinity
-                  for i in 0..<ni {
-                    let row = source + (h0 + i * dh) * inW + w0
-                    for j in 0..<nj {
-                      let v = row[j * dw]
-                      best = v > best || v.isNaN ? v : best
-                    }
-                  }
-                  out[ow] = best
+                  window.maxPlane(source, out, rows: hb, columns: wb)
                 } else {
-                  var sum: Float = 0
-                  for i in 0..<ni {
-                    let row = source + (h0 + i * dh) * inW + w0
-                    for j in 0..<nj { sum += row[j * dw] }
-                  }
-                  let divisor = countIncludePad ? pi * pj : ni * nj
-                  out[ow] = divisor > 0 ? sum / Float(divisor) : 0
+                  window.averagePlane(source, out, rows: hb, columns: wb)
                 }
               }
-              out += outW
             }
           }
         }
@@ -100,11 +89,12 @@ extension Tensor {
     return y
   }
 
-  /// For each output position along one axis: (first in-input tap, in-input tap count, padded tap count).
+  /// For each output position along one axis, three Ints: first in-input tap, in-input tap count, padded
+  /// tap count.
   static func windows(
     _ count: Int, stride: Int, pad: Int, dilation: Int, kernel: Int, input: Int, limit: Int
-  ) -> [(Int, Int, Int)] {
-    (0..<count).map { o in
+  ) -> [Int] {
+    (0..<count).flatMap { o in
       let start = o * stride - pad
       var first = -1
       var inside = 0
@@ -118,7 +108,7 @@ extension Tensor {
           inside += 1
         }
       }
-      return (Swift.max(first, 0), inside, padded)
+      return [Swift.max(first, 0), inside, padded]
     }
   }
 }

@@ -1,0 +1,201 @@
+/// How a grouped 2-D convolution runs as im2col + `sgemm`. Images are taken in batches whose column
+/// matrices sit side by side (`[C·kh·kw, images·outH·outW]`), so small images make one wide GEMM instead
+/// of many tiny ones; the product is then scattered back to `[N, M, outH, outW]` with the bias. Large
+/// images go one at a time, straight into the output, and 1×1 stride-1 unpadded kernels skip im2col.
+struct ConvPlan {
+  /// Column-matrix size (floats) up to which images share a GEMM.
+  static let columnBudget = 1 << 21
+  /// Output planes at least this large get a GEMM per image.
+  static let largePlane = 4096
+
+  let batch: Int
+  let outputs: Int
+  let group: Int
+  let geometry: SpatialGeometry
+  /// Input channels and output channels per group.
+  let cg: Int
+  let mg: Int
+  /// GEMM depth: `cg · kh · kw`.
+  let kSize: Int
+  let inHW: Int
+  let outHW: Int
+  let pointwise: Bool
+  /// Images per GEMM.
+  let imagesPerGemm: Int
+
+  init(batch: Int, channels: Int, outputs: Int, group: Int, geometry g: SpatialGeometry) {
+    self.batch = batch
+    self.outputs = outputs
+    self.group = group
+    geometry = g
+    cg = channels / group
+    mg = outputs / group
+    kSize = cg * g.kernel[0] * g.kernel[1]
+    inHW = g.input[0] * g.input[1]
+    outHW = g.output[0] * g.output[1]
+    pointwise = g.kernel == [1, 1] && g.strides == [1, 1] && g.padBegin == [0, 0] && g.padEnd == [0, 0]
+    if outHW >= ConvPlan.largePlane || batch <= 1 {
+      imagesPerGemm = 1
+    } else {
+      imagesPerGemm = Swift.min(batch, Swift.max(1, ConvPlan.columnBudget / Swift.max(kSize * outHW, 1)))
+    }
+  }
+
+  /// Computes `y` (`[N, M, outH, outW]`, every element written) from `x`, `weight` and an optional bias.
+  func run(
+    x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>
+  ) {
+    let c = cg * group
+    if imagesPerGemm == 1 && pointwise {
+      for image in 0..<batch {
+        for gi in 0..<group {
+          sgemm(
+            transA: false, transB: false, m: mg, n: outHW, k: kSize, alpha: 1, a: weight + gi * mg * kSize, lda: kSize,
+            b: x + (image * c + gi * cg) * inHW, ldb: outHW, beta: 0, c: y + (image * outputs + gi * mg) * outHW,
+            ldc: outHW)
+        }
+      }
+      if let bias { addChannelBias(bias, to: y, batch: batch, channels: outputs, plane: outHW) }
+      return
+    }
+    let width = imagesPerGemm * outHW
+    let column = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(kSize * width, 1))
+    defer { column.deallocate() }
+    let product = UnsafeMutablePointer<Float>.allocate(capacity: imagesPerGemm > 1 ? mg * width : 1)
+    defer { product.deallocate() }
+    for first in stride(from: 0, to: batch, by: imagesPerGemm) {
+      let images = Swift.min(imagesPerGemm, batch - first)
+      for gi in 0..<group {
+        unfold(x, first: first, images: images, group: gi, into: column, rowStride: width)
+        let w = weight + gi * mg * kSize
+        if imagesPerGemm == 1 {
+          sgemm(
+            transA: false, transB: false, m: mg, n: outHW, k: kSize, alpha: 1, a: w, lda: kSize, b: column,
+            ldb: width, beta: 0, c: y + (first * outputs + gi * mg) * outHW, ldc: outHW)
+        } else {
+          sgemm(
+            transA: false, transB: false, m: mg, n: images * outHW, k: kSize, alpha: 1, a: w, lda: kSize, b: column,
+            ldb: width, beta: 0, c: product, ldc: width)
+          scatter(product, rowStride: width, first: first, images: images, group: gi, bias: bias, into: y)
+        }
+      }
+    }
+    if imagesPerGemm == 1, let bias { addChannelBias(bias, to: y, batch: batch, channels: outputs, plane: outHW) }
+  }
+
+  /// im2col of `images` images of group `gi`, image `i` in columns `i·outHW ..< (i+1)·outHW`.
+  private func unfold(
+    _ x: UnsafePointer<Float>, first: Int, images: Int, group gi: Int, into column: UnsafeMutablePointer<Float>,
+    rowStride: Int
+  ) {
+    let (kSize, outHW, inHW, c, cg) = (kSize, outHW, inHW, cg * group, cg)
+    let g = geometry
+    parallelFor(images * kSize, grain: Swift.max(1, (1 << 14) / Swift.max(outHW, 1))) { range in
+      var item = range.lowerBound
+      while item < range.upperBound {
+        let image = item / kSize
+        let end = Swift.min(range.upperBound, (image + 1) * kSize)
+        im2col(
+          x + ((first + image) * c + gi * cg) * inHW, geometry: g, rows: (item - image * kSize)..<(end - image * kSize),
+          into: column + image * outHW, rowStride: rowStride)
+        item = end
+      }
+    }
+  }
+
+  /// Copies the `[mg, images·outHW]` product of group `gi` into its output planes, adding the bias.
+  private func scatter(
+    _ product: UnsafePointer<Float>, rowStride: Int, first: Int, images: Int, group gi: Int,
+    bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>
+  ) {
+    let (mg, outHW, outputs) = (mg, outHW, outputs)
+    parallelFor(images * mg, grain: Swift.max(1, (1 << 14) / Swift.max(outHW, 1))) { range in
+      for item in range {
+        let (image, row) = (item / mg, item % mg)
+        let source = product + row * rowStride + image * outHW
+        let target = y + ((first + image) * outputs + gi * mg + row) * outHW
+        if let bias {
+          let b = bias[gi * mg + row]
+          for i in 0..<outHW { target[i] = source[i] + b }
+        } else {
+          target.update(from: source, count: outHW)
+        }
+      }
+    }
+  }
+}
+
+/// Adds `bias[c]` to every element of channel `c` of an `[N, C, plane]` buffer.
+func addChannelBias(
+  _ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int
+) {
+  parallelFor(batch * channels, grain: Swift.max(1, Parallelism.elementwiseGrain / Swift.max(plane, 1))) { range in
+    for p in range {
+      let b = bias[p % channels]
+      let row = y + p * plane
+      for i in 0..<plane { row[i] += b }
+    }
+  }
+}
+
+extension Tensor {
+  /// Adds `bias[c]` to every element of channel `c` of an `[N, C, plane]` buffer.
+  static func addChannelBias(_ bias: Tensor, to y: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
+    bias.withUnsafeBufferPointer(as: Float.self) { pb in
+      guard let b = pb.baseAddress else { return }
+      RecastTensor.addChannelBias(b, to: y, batch: batch, channels: channels, plane: plane)
+    }
+  }
+
+  /// Depthwise 2-D convolution (`group == C == M`): a direct loop per plane, each tap a vectorisable
+  /// multiply-add over the output columns whose input lies inside the image.
+  static func depthwiseConv(
+    _ x: Tensor, weight w: Tensor, bias: Tensor?, geometry g: SpatialGeometry
+  ) throws(TensorError) -> Tensor {
+    let (n, c) = (x.shape[0], x.shape[1])
+    let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
+    let (kh, kw, sh, sw) = (g.kernel[0], g.kernel[1], g.strides[0], g.strides[1])
+    let (dh, dw) = (g.dilations[0], g.dilations[1])
+    let (pt, pl) = (g.padBegin[0], g.padBegin[1])
+    var y = Tensor(uninitialized: .float32, shape: [n, c, outH, outW])
+    let biasValues = bias?.floats() ?? [Float](repeating: 0, count: c)
+    x.withUnsafeBufferPointer(as: Float.self) { px in
+      w.withUnsafeBufferPointer(as: Float.self) { pw in
+        biasValues.withUnsafeBufferPointer { pb in
+          y.withUnsafeMutableBufferPointer(as: Float.self) { py in
+            guard let xb = px.baseAddress, let wb = pw.baseAddress, let bb = pb.baseAddress, let yb = py.baseAddress
+            else { return }
+            parallelFor(n * c, grain: Swift.max(1, (1 << 14) / Swift.max(outH * outW * kh * kw, 1))) { range in
+              for p in range {
+                let ch = p % c
+                let taps = wb + ch * kh * kw
+                let source = xb + p * inH * inW
+                for oh in 0..<outH {
+                  let row = yb + (p * outH + oh) * outW
+                  row.update(repeating: bb[ch], count: outW)
+                  for ki in 0..<kh {
+                    let ih = oh * sh - pt + ki * dh
+                    if ih < 0 || ih >= inH { continue }
+                    for kj in 0..<kw {
+                      let tap = taps[ki * kw + kj]
+                      let offset = kj * dw - pl
+                      let owLow = Swift.min(outW, Swift.max(0, (-offset + sw - 1) / sw))
+                      let owHigh = Swift.max(owLow, Swift.min(outW, (inW - offset + sw - 1) / sw))
+                      let input = source + ih * inW + offset
+                      if sw == 1 {
+                        for ow in owLow..<owHigh { row[ow] += tap * input[ow] }
+                      } else {
+                        for ow in owLow..<owHigh { row[ow] += tap * input[ow * sw] }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return y
+  }
+}

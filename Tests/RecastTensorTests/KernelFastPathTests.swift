@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+
+@testable import RecastTensor
+
+/// The Conv, depthwise Conv and pooling fast paths against direct reference loops on random inputs.
+@Suite struct KernelFastPathTests {
+  /// Deterministic pseudo-random floats in [−1, 1).
+  static func random(_ count: Int, seed: UInt64) -> [Float] {
+    var state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 1
+    return (0..<count).map { _ in
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Float(Double(state >> 40) / Double(1 << 24)) * 2 - 1
+    }
+  }
+
+  struct ConvCase: CustomStringConvertible, Sendable {
+    var n, c, h, w, m, k, stride, pad, dilation, group: Int
+    var description: String { "n\(n) c\(c) \(h)x\(w) m\(m) k\(k) s\(stride) p\(pad) d\(dilation) g\(group)" }
+  }
+
+  static let convCases: [ConvCase] = [
+    ConvCase(n: 1, c: 1, h: 8, w: 8, m: 4, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    ConvCase(n: 32, c: 3, h: 8, w: 8, m: 5, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    ConvCase(n: 7, c: 4, h: 5, w: 6, m: 6, k: 1, stride: 1, pad: 0, dilation: 1, group: 1),
+    ConvCase(n: 3, c: 4, h: 9, w: 7, m: 6, k: 1, stride: 2, pad: 0, dilation: 1, group: 2),
+    ConvCase(n: 5, c: 6, h: 11, w: 10, m: 4, k: 3, stride: 2, pad: 1, dilation: 2, group: 2),
+    ConvCase(n: 2, c: 2, h: 70, w: 66, m: 3, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    ConvCase(n: 2, c: 3, h: 64, w: 64, m: 8, k: 1, stride: 1, pad: 0, dilation: 1, group: 1),
+    ConvCase(n: 3, c: 5, h: 9, w: 8, m: 5, k: 3, stride: 1, pad: 1, dilation: 1, group: 5),
+    ConvCase(n: 2, c: 4, h: 12, w: 13, m: 4, k: 5, stride: 2, pad: 2, dilation: 1, group: 4),
+    ConvCase(n: 1, c: 3, h: 10, w: 9, m: 3, k: 3, stride: 3, pad: 0, dilation: 2, group: 3),
+  ]
+
+  /// Direct convolution in Double.
+  static func referenceConv(_ t: ConvCase, _ x: [Float], _ wt: [Float], _ b: [Float]) -> (shape: [Int], [Float]) {
+    let span = (t.k - 1) * t.dilation + 1
+    let oh = (t.h + 2 * t.pad - span) / t.stride + 1
+    let ow = (t.w + 2 * t.pad - span) / t.stride + 1
+    let (cg, mg) = (t.c / t.group, t.m / t.group)
+    var y = [Float](repeating: 0, count: t.n * t.m * oh * ow)
+    for n in 0..<t.n {
+      for m in 0..<t.m {
+        let gi = m / mg
+        for i in 0..<oh {
+          for j in 0..<ow {
+            var s = Double(b[m])
+            for ci in 0..<cg {
+              for ki in 0..<t.k {
+                for kj in 0..<t.k {
+                  let ih = i * t.stride - t.pad + ki * t.dilation
+                  let iw = j * t.stride - t.pad + kj * t.dilation
+                  if ih < 0 || ih >= t.h || iw < 0 || iw >= t.w { continue }
+                  let xv = x[((n * t.c + gi * cg + ci) * t.h + ih) * t.w + iw]
+                  s += Double(xv) * Double(wt[((m * cg + ci) * t.k + ki) * t.k + kj])
+                }
+              }
+            }
+            y[((n * t.m + m) * oh + i) * ow + j] = Float(s)
+          }
+        }
+      }
+    }
+    return ([t.n, t.m, oh, ow], y)
+  }
+
+  @Test(arguments: convCases)
+  func convMatchesDirectLoops(_ t: ConvCase) throws {
+    let x = Self.random(t.n * t.c * t.h * t.w, seed: 1)
+    let wt = Self.random(t.m * (t.c / t.group) * t.k * t.k, seed: 2)
+    let b = Self.random(t.m, seed: 3)
+    let (shape, expected) = Self.referenceConv(t, x, wt, b)
+    let run = {
+      try Tensor.conv(
+        Tensor(shape: [t.n, t.c, t.h, t.w], floats: x),
+        weight: Tensor(shape: [t.m, t.c / t.group, t.k, t.k], floats: wt),
+        bias: Tensor(shape: [t.m], floats: b), strides: [t.stride, t.stride], pads: [t.pad, t.pad, t.pad, t.pad],
+        dilations: [t.dilation, t.dilation], group: t.group)
+    }
+    let y = try run()
+    #expect(y.shape == shape)
+    let worst = zip(y.floats(), expected).map { abs($0 - $1) }.max() ?? 0
+    #expect(worst < 1e-4, "\(t): max error \(worst)")
+    #expect(try run() == y, "\(t): not deterministic")
+  }
+
+  @Test func convWithoutBias() throws {
+    let x = Tensor(shape: [4, 2, 6, 6], floats: Self.random(288, seed: 4))
+    let w = Tensor(shape: [3, 2, 3, 3], floats: Self.random(54, seed: 5))
+    let zero = Tensor(zeros: .float32, shape: [3])
+    let a = try Tensor.conv(x, weight: w, pads: [1, 1, 1, 1])
+    let b = try Tensor.conv(x, weight: w, bias: zero, pads: [1, 1, 1, 1])
+    #expect(a == b)
+  }
+
+  struct PoolCase: CustomStringConvertible, Sendable {
+    var h, w, k, stride, pad, dilation: Int
+    var ceil: Bool
+    var description: String { "\(h)x\(w) k\(k) s\(stride) p\(pad) d\(dilation) ceil \(ceil)" }
+  }
+
+  static let poolCases: [PoolCase] = [
+    PoolCase(h: 8, w: 8, k: 2, stride: 2, pad: 0, dilation: 1, ceil: false),
+    PoolCase(h: 9, w: 7, k: 2, stride: 2, pad: 0, dilation: 1, ceil: true),
+    PoolCase(h: 112, w: 112, k: 3, stride: 2, pad: 1, dilation: 1, ceil: false),
+    PoolCase(h: 13, w: 14, k: 3, stride: 2, pad: 1, dilation: 1, ceil: true),
+    PoolCase(h: 10, w: 11, k: 3, stride: 1, pad: 1, dilation: 1, ceil: false),
+    PoolCase(h: 12, w: 12, k: 3, stride: 2, pad: 2, dilation: 2, ceil: false),
+    PoolCase(h: 7, w: 9, k: 4, stride: 3, pad: 1, dilation: 1, ceil: true),
+    PoolCase(h: 3, w: 4, k: 3, stride: 1, pad: 2, dilation: 1, ceil: false),
+  ]
+
+  /// Direct pooling: max, mean over in-input taps, mean over padded-extent taps.
+  static func referencePool(_ t: PoolCase, _ x: [Float], planes: Int, max: Bool, includePad: Bool) -> [Float] {
+    let g = try! SpatialGeometry(
+      op: "Pool", input: [t.h, t.w], kernel: [t.k, t.k], strides: [t.stride, t.stride],
+      dilations: [t.dilation, t.dilation], pads: [t.pad, t.pad, t.pad, t.pad], autoPad: .notSet, ceilMode: t.ceil)
+    let (oh, ow) = (g.output[0], g.output[1])
+    var y = [Float]()
+    for p in 0..<planes {
+      for i in 0..<oh {
+        for j in 0..<ow {
+          var best = -Float.infinity
+          var sum: Float = 0
+          var (inside, padded) = (0, 0)
+          for ki in 0..<t.k {
+            for kj in 0..<t.k {
+              let ih = i * t.stride - t.pad + ki * t.dilation
+              let iw = j * t.stride - t.pad + kj * t.dilation
+              if ih < t.h + g.padEnd[0] && iw < t.w + g.padEnd[1] { padded += 1 }
+              if ih < 0 || ih >= t.h || iw < 0 || iw >= t.w { continue }
+              let v = x[(p * t.h + ih) * t.w + iw]
+              best = v > best || v.isNaN ? v : best
+              sum += v
+              inside += 1
+            }
+          }
+          let divisor = includePad ? padded : inside
+          y.append(max ? best : (divisor > 0 ? sum / Float(divisor) : 0))
+        }
+      }
+    }
+    return y
+  }
+
+  @Test(arguments: poolCases)
+  func poolsMatchDirectLoops(_ t: PoolCase) throws {
+    let planes = 6
+    var values = Self.random(planes * t.h * t.w, seed: 7)
+    values[5] = .nan
+    let x = Tensor(shape: [2, 3, t.h, t.w], floats: values)
+    let common = (kernel: [t.k, t.k], strides: [t.stride, t.stride], pads: [t.pad, t.pad, t.pad, t.pad])
+    let maxY = try Tensor.maxPool(
+      x, kernelShape: common.kernel, strides: common.strides, pads: common.pads, dilations: [t.dilation, t.dilation],
+      ceilMode: t.ceil)
+    let maxRef = Self.referencePool(t, values, planes: planes, max: true, includePad: false)
+    #expect(maxY.floats().map(\.bitPattern) == maxRef.map(\.bitPattern), "\(t)")
+    for includePad in [false, true] {
+      let avg = try Tensor.averagePool(
+        x, kernelShape: common.kernel, strides: common.strides, pads: common.pads,
+        dilations: [t.dilation, t.dilation], ceilMode: t.ceil, countIncludePad: includePad)
+      let ref = Self.referencePool(t, values, planes: planes, max: false, includePad: includePad)
+      let same = zip(avg.floats(), ref).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) || abs($0 - $1) < 1e-6 }
+      #expect(same, "\(t) countIncludePad \(includePad)")
+    }
+  }
+
+  @Test func uninitializedTensorHasShape() {
+    let t = Tensor(uninitialized: .float32, shape: [2, 3])
+    #expect(t.shape == [2, 3] && t.count == 6 && t.rawBytes.count == 24)
+  }
+
+  @Test func reshapeAndFlattenShareStorage() throws {
+    let x = Tensor(shape: [2, 3, 4], floats: Self.random(24, seed: 9))
+    #expect(try x.flattened(axis: 1).storage === x.storage)
+    #expect(try x.reshaped(onnx: [4, -1]).storage === x.storage)
+  }
+}
