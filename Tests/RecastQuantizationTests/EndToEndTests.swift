@@ -92,7 +92,10 @@ struct EndToEndTests {
     ("w8", QuantizerConfig.presets.w8(), ExportOracle.Runtime.ort),
     ("w4 (per-block 32)", QuantizerConfig.presets.w4(), .ort),
     ("w4_per_channel", QuantizerConfig.presets.w4PerChannel(), .ort),
-    ("fp8", QuantizerConfig.presets.fp8(), .ort),
+    // onnxruntime 1.32 with graph optimizations on turns this valid float8 QDQ model into wrong logits (top-1
+    // 0.35); with optimizations off, and in onnx's ReferenceEvaluator, it matches the prepared model exactly.
+    ("fp8", QuantizerConfig.presets.fp8(), .ortUnoptimized),
+    ("fp8", QuantizerConfig.presets.fp8(), .reference),
     ("mxfp4", QuantizerConfig.presets.mxfp4(), .reference),
   ])
   func presetsExportAndRun(name: String, config: QuantizerConfig, runtime: ExportOracle.Runtime) throws {

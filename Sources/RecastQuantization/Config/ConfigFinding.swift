@@ -18,6 +18,8 @@ public struct ConfigFinding: Sendable, Hashable {
     public static let quantizesNothing = "config.quantizes-nothing"
     /// A per-block size does not divide the blocked axis.
     public static let blockSize = "config.block-size"
+    /// A block size larger than its axis: the axis becomes one block (a note).
+    public static let blockSizeClamped = "config.block-size-clamped"
     /// An explicit axis is outside the tensor's rank.
     public static let axisOutOfRange = "config.axis-out-of-range"
     /// A per-channel or per-block spec has no axis and the op has no default.

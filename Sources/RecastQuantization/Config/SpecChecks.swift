@@ -39,6 +39,7 @@ struct SpecChecks {
       }
     }
     guard var axis else { return spec }
+    var clampedBlock: Int?
     if let shape = tensor.shape {
       let rank = shape.count
       guard (-rank..<max(rank, 1)).contains(axis), rank > 0 || axis == 0 else {
@@ -49,7 +50,17 @@ struct SpecChecks {
         return spec
       }
       if axis < 0 { axis += rank }
-      if let blockSize = spec.granularity.blockSize {
+      if let blockSize = spec.granularity.blockSize, axis < rank, let size = shape[axis].value, size < blockSize,
+        size > 0
+      {
+        // An axis shorter than one block is a single block: per-channel along the other axes (the small first
+        // layers of a CNN under an LLM-sized block). Recorded as a note so `explain` and `lint` show it.
+        report(
+          ConfigFinding.ID.blockSizeClamped,
+          "block size \(blockSize) is larger than axis \(axis) of \(what) (size \(size)); one block spans the axis",
+          source: source, severity: .note)
+        clampedBlock = size
+      } else if let blockSize = spec.granularity.blockSize {
         if blockSize <= 0 {
           report(ConfigFinding.ID.blockSize, "block size \(blockSize) for \(what) must be positive", source: source)
         } else if axis < rank, let size = shape[axis].value, size % blockSize != 0 {
@@ -64,7 +75,7 @@ struct SpecChecks {
     }
     var resolved = spec
     resolved.granularity =
-      if let blockSize = spec.granularity.blockSize { .perBlock(axis: axis, blockSize: blockSize) } else {
+      if let blockSize = spec.granularity.blockSize { .perBlock(axis: axis, blockSize: clampedBlock ?? blockSize) } else {
         .perChannel(axis: axis)
       }
     return resolved
@@ -77,8 +88,10 @@ struct SpecChecks {
 
   static func format(_ shape: [Dimension]) -> String { "[" + shape.map(\.description).joined(separator: ", ") + "]" }
 
-  private mutating func report(_ id: String, _ message: String, source: SpecSource, help: String? = nil) {
+  private mutating func report(
+    _ id: String, _ message: String, source: SpecSource, help: String? = nil, severity: Severity = .error
+  ) {
     guard seen.insert(message).inserted else { return }
-    findings.append(ConfigFinding(id, .error, message, path: source.path, help: help))
+    findings.append(ConfigFinding(id, severity, message, path: source.path, help: help))
   }
 }
