@@ -60,7 +60,9 @@ let package = Package(
     .executableTarget(
       name: "quantize-bench", dependencies: ["RecastQuantization", "RecastTensor"], path: "Benchmarks/quantize/Sources"),
 
-    .target(name: "TestSupport", dependencies: ["RecastDiagnostics"], path: "Tests/TestSupport", swiftSettings: strictSettings),
+    .target(
+      name: "TestSupport", dependencies: ["RecastDiagnostics", "RecastTensor"], path: "Tests/TestSupport",
+      swiftSettings: strictSettings),
     .testTarget(name: "RecastDiagnosticsTests", dependencies: ["RecastDiagnostics", "TestSupport"]),
     .testTarget(name: "RecastYAMLTests", dependencies: ["RecastYAML", "TestSupport"]),
     .testTarget(

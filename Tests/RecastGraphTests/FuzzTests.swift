@@ -1,28 +1,17 @@
 import Foundation
 import RecastGraph
 import Testing
+import TestSupport
 
 /// The ONNX reader must survive arbitrary bytes: every mutation either imports or throws a `GraphError`.
 @Suite("Reader robustness")
 struct FuzzTests {
-  /// SplitMix64, so a failure can be replayed from the printed seed.
-  struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   @Test("mutated models import or fail cleanly, and shape inference never traps")
   func mutations() throws {
     let environment = ProcessInfo.processInfo.environment
     let seed = environment["RECAST_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_260_101
     let iterations = environment["RECAST_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 600
-    var rng = SeededGenerator(state: seed)
+    var rng = SeededGenerator(seed: seed)
     var sources = [try GraphFixtures.linearRelu().serializedBytes()]
     if let folder = SharedModels.folder,
       let data = try? Data(contentsOf: folder.appendingPathComponent("digits_cnn_bn.dynamo.onnx"))

@@ -1,6 +1,7 @@
 import Foundation
 import RecastTensor
 import Testing
+import TestSupport
 
 /// Mini-float, half-precision and packing codecs: exhaustive over every code, and against ml_dtypes /
 /// onnx's reference `Cast` on ~600 values including specials, subnormals and out-of-range values.
@@ -148,15 +149,3 @@ import Testing
   }
 }
 
-/// SplitMix64, so failures reproduce from the printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

@@ -1,5 +1,6 @@
 import RecastTensor
 import Testing
+import TestSupport
 
 /// Tensors large enough to take the multi-threaded paths, checked against simple per-element loops.
 @Suite struct LargeTensorTests {

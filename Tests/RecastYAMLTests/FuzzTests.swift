@@ -1,19 +1,7 @@
 import RecastDiagnostics
 import RecastYAML
 import Testing
-
-/// SplitMix64: a tiny seeded generator so every mutation run is reproducible from its seed.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+import TestSupport
 
 @Suite struct FuzzTests {
   static let seedDocument = YAMLWriterTests.recipe + "\n" + YAMLWriterTests.merges + "\nq: \"é ✓\"\nb: |\n  x\n"
@@ -24,7 +12,7 @@ struct SplitMix64: RandomNumberGenerator {
   /// Mutated recipes either parse or fail with diagnostics that carry a span inside the input; nothing traps.
   @Test(arguments: [1, 2, 3, 4] as [UInt64])
   func mutatedInputNeverCrashes(seed: UInt64) {
-    var rng = SplitMix64(state: seed)
+    var rng = SeededGenerator(seed: seed)
     let original = Array(Self.seedDocument.utf8)
     for round in 0..<300 {
       var bytes = original
