@@ -1,10 +1,12 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import RecastDiagnostics
 import RecastGraph
 import RecastQuantization
 import RecastRecipe
 import RecastYAML
+
+extension QuantizerConfig.ExecutionMode: ExpressibleByArgument {}
 
 /// `recast explain RECIPE --model MODEL`: which spec lands on which tensor, and which rule put it there.
 struct Explain: ParsableCommand {
@@ -29,6 +31,9 @@ struct Explain: ParsableCommand {
   @Option(name: .customLong("preset-path"), help: "A directory of presets for 'extends' (repeatable).")
   var presetPath: [String] = []
 
+  @Option(help: "Placement mode to show: graph or eager (default: the recipe's execution_mode).")
+  var mode: QuantizerConfig.ExecutionMode?
+
   func run() throws {
     let onnx: Model
     do {
@@ -48,8 +53,11 @@ struct Explain: ParsableCommand {
       let resolved = PresetResolver(library: linter.presets).resolve(root, file: recipe).node
     else { throw ExitCode(1) }
     let config = RecipeConfig(resolved)
-    let resolution = ConfigResolver(config: try config.quantizerConfig(), model: onnx).resolve()
-    let output = format == .json ? json(resolution, config) : self.text(resolution, config)
+    let quantizerConfig = try config.quantizerConfig()
+    let resolution = ConfigResolver(config: quantizerConfig, model: onnx).resolve()
+    let plan = try Placement.plan(resolution: resolution, model: onnx, mode: mode ?? quantizerConfig.executionMode)
+    let output =
+      format == .json ? json(resolution, config, plan) : self.text(resolution, config) + placementText(plan)
     FileHandle.standardOutput.write(Data(output.utf8))
   }
 
@@ -80,7 +88,29 @@ struct Explain: ParsableCommand {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  private func json(_ resolution: ConfigResolution, _ config: RecipeConfig) -> String {
+  /// The quantizers placement puts in the model: one line each, with what they share and why they exist.
+  private func placementText(_ plan: QuantizationPlan) -> String {
+    var lines = [
+      "",
+      "placement (\(plan.mode.rawValue) mode): \(plan.weights.count) weight and \(plan.activations.count) activation quantizers",
+    ]
+    for block in plan.blocks { lines.append("  fused \(block.pattern): \(block.nodes.joined(separator: " + "))") }
+    for weight in plan.weights {
+      let name = plan.mode == .eager ? weight.eagerName : weight.displayName
+      let folded = weight.foldedBatchNorm.map { "  (BatchNorm \($0) folded in)" } ?? ""
+      lines.append("  weight  \(pad(name, 30)) \(pad(ConfigResolution.describe(weight.spec), 40))\(folded)")
+    }
+    for activation in plan.activations {
+      let name = plan.mode == .eager ? (activation.eagerName ?? activation.displayName) : activation.displayName
+      let shared = activation.sharesQParamsWith.map { "  shares #\($0)" } ?? ""
+      lines.append(
+        "  act #\(pad(String(activation.id), 3)) \(pad(name, 30)) \(pad(ConfigResolution.describe(activation.spec), 40)) "
+          + "\(activation.reason)\(shared)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  private func json(_ resolution: ConfigResolution, _ config: RecipeConfig, _ plan: QuantizationPlan) -> String {
     func spec(_ spec: QuantizationSpec?) -> JSONWriter.Value {
       guard let spec else { return .null }
       return .object([
@@ -109,10 +139,33 @@ struct Explain: ParsableCommand {
         ),
       ])
     }
+    let weights: [JSONWriter.Value] = plan.weights.map { weight in
+      .object([
+        ("kind", .string("weight")), ("tensor", .string(weight.displayName)), ("eager_name", .string(weight.eagerName)),
+        ("node", .string(weight.node)), ("spec", spec(weight.spec)),
+        ("bn_folded_into_weight", .bool(weight.foldedBatchNorm != nil)),
+      ])
+    }
+    let activations: [JSONWriter.Value] = plan.activations.map { activation in
+      .object([
+        ("kind", .string("activation")), ("id", .int(activation.id)), ("tensor", .string(activation.displayName)),
+        ("eager_name", activation.eagerName.map { .string($0) } ?? .null), ("value", .string(activation.value)),
+        ("spec", spec(activation.spec)), ("shares_qparams_with", activation.sharesQParamsWith.map { .int($0) } ?? .null),
+        ("reason", .string(activation.reason)),
+      ])
+    }
     let document: JSONWriter.Value = .object([
       ("recipe", .string(recipe)), ("model", .string(model)),
       ("module_config_source", .object(resolution.moduleSources.map { ($0.module.path, .string($0.scope.description)) })),
       ("ops", .array(ops)),
+      (
+        "placement",
+        .object([
+          ("mode", .string(plan.mode.rawValue)),
+          ("fused", .array(plan.blocks.map { .object([("pattern", .string($0.pattern)), ("nodes", .array($0.nodes.map { .string($0) }))]) })),
+          ("quantizers", .array(weights + activations)),
+        ])
+      ),
     ])
     return JSONWriter.render(document, pretty: true) + "\n"
   }

@@ -81,6 +81,22 @@ import TestSupport
     #expect(ops.first?["name"] as? String == "conv2d")
   }
 
+  @Test func placementShowsFoldingSharingAndModes() throws {
+    let graph = try recast(
+      "explain", "Examples/digits/w8a8_calibrated.yaml", "--model", "Examples/digits/digits_cnn_bn.onnx")
+    #expect(graph.stdout.contains("placement (graph mode): 5 weight and 9 activation quantizers"))
+    #expect(graph.stdout.contains("fused conv_bn_relu: /0/Conv + /1/BatchNormalization + /2/Relu"))
+    #expect(graph.stdout.contains("(BatchNorm /4/BatchNormalization folded in)"))
+    #expect(graph.stdout.contains("max_pool2d.out0"))
+    #expect(graph.stdout.contains("shares #2"))
+    let eager = try recast(
+      "explain", "Examples/digits/w8a8_calibrated.yaml", "--model", "Examples/digits/digits_cnn_bn.onnx", "--mode",
+      "eager")
+    #expect(eager.stdout.contains("placement (eager mode): 5 weight and 14 activation quantizers"))
+    #expect(eager.stdout.contains("3.conv2d_quantize_input"))
+    #expect(!eager.stdout.contains("folded in"))
+  }
+
   @Test func lintErrorsStopExplain() throws {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("recast-explain-\(UUID().uuidString).yaml")
     try Data("quantization_config:\n  module_name_configs: {\"nope\": null}\n".utf8).write(to: url)
