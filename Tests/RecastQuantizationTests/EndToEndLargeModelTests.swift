@@ -68,8 +68,8 @@ struct EndToEndLargeModelTests {
       arrays.mapValues { try! $0.sliced(starts: [range.lowerBound], ends: [range.upperBound], axes: [0]) }
     }
     let quantizer = try Quantizer(model, config: QuantizerConfig.presets.w8a8Asym())
-    // As the reference did: each calibration sentence alone, trimmed to its tokens (no padding, so the
-    // attention mask's -3.4e38 fill never enters an observed range).
+    // As the reference did: each calibration sentence alone, trimmed to its tokens (no padding: the attention
+    // mask is all zero during calibration).
     let lengths = arrays["attention_mask"]!.scalars(as: Int64.self)
     func sentence(_ i: Int) -> [String: Tensor] {
       let length = Int(lengths[i * 16..<(i + 1) * 16].reduce(0, +))
@@ -80,6 +80,10 @@ struct EndToEndLargeModelTests {
       for i in 0..<64 { _ = try prepared(sentence(i)) }
     }
     let exported = try quantizer.finalize(backend: .onnx)
+    // RECAST_DUMP_MINILM=path writes the export, to compare with onnxruntime's own QDQ model.
+    if let dump = ProcessInfo.processInfo.environment["RECAST_DUMP_MINILM"] {
+      try exported.write(to: URL(fileURLWithPath: dump))
+    }
     let embedding = try ExportOracle.run(exported, inputs: rows(64..<256), runtime: .ort, output: 1)
     let expected = QuantizerFixtures.rows(try NPY.read(contentsOf: reference), 64..<256)
     let a = embedding.scalars(as: Float.self), b = expected.scalars(as: Float.self)
@@ -89,11 +93,19 @@ struct EndToEndLargeModelTests {
       "minilm_l6_v2 W8A8 (uint8 asymmetric activations): \(quantizer.plan.weights.count) weight + "
         + "\(quantizer.plan.activations.count) activation quantizers, mean cosine \(mean), min \(cosines.min()!) "
         + "(onnxruntime quantize_static: 0.8388 mean, 0.6705 min)")
-    // Measured 0.8105 here: below onnxruntime's 0.8388. Known gap, tracked in the quantization engine issue
-    // (placement on transformer blocks differs from onnxruntime's: 171 activation quantizers against its 225).
-    withKnownIssue("MiniLM W8A8 mean cosine is below onnxruntime quantize_static's 0.8388", isIntermittent: true) {
-      #expect(mean >= 0.8388)
-    }
-    #expect(mean > 0.75, "a regression below the measured 0.81")
+    // Measured 0.8647 (min 0.7247) with 164 activation quantizers. The additive attention masks and the masked
+    // scores stay float (AdditiveMasks); quantized, the mask calibrated without padding lost its -3.4e38 at run
+    // time and the padded batch attended to padding (0.8105, min 0.58).
+    #expect(mean >= 0.8388, "below onnxruntime quantize_static's 0.8388")
+    #expect(cosines.min()! >= 0.6705, "below onnxruntime quantize_static's minimum 0.6705")
+    #expect(quantizer.plan.keptFloat.keys.contains("/m/Where_1_output_0"))
+    // The prepared (fake-quantized) model agrees with the export: most rows to rounding (cosine 1 − 1e-15), but a
+    // W8A8 MiniLM is chaotic on some rows — a level flipped by float round-off moves the embedding (row 67: cosine
+    // 0.949 between the two; nudging the export's LayerNorm parameters by 1e-7 moves row 73 as much, 0.899).
+    let count = 8
+    let few = try prepared(rows(64..<(64 + count)))["sentence_embedding"]!.scalars(as: Float.self)
+    let agreement = (0..<count).map { Self.cosine(few[$0 * 384..<($0 + 1) * 384], a[$0 * 384..<($0 + 1) * 384]) }
+    print("minilm_l6_v2 W8A8 prepared vs exported, cosine per row 64..<72: \(agreement)")
+    #expect(agreement.filter { $0 > 1 - 1e-6 }.count >= count - 2)
   }
 }
