@@ -36,6 +36,19 @@ public struct ModuleQuantizerConfigPresets: Sendable {
       opStateSpec: ["weight": QuantizationSpec(dtype: .int8, granularity: .perChannel(axis: nil))])
   }
 
+  /// `w8a8Asym()` on MatMul inputs only: every MatMul's activation inputs (uint8 asymmetric, global min/max) and
+  /// constant weight (int8 per channel); outputs and all other ops, embeddings included, stay float, so the
+  /// residual stream, LayerNorm, GELU and the attention scores keep full precision. onnxruntime's
+  /// `quantize_static(op_types_to_quantize=["MatMul"])` also quantizes the 48 MatMul outputs (the attention scores
+  /// at a scale of 1.27 in MiniLM): 0.9434 mean cosine there, 0.9897 with this preset.
+  public func w8a8AsymMatMul() -> ModuleQuantizerConfig {
+    let scheme = w8a8Asym()
+    let matMul = OpQuantizerConfig(
+      opInputSpec: scheme.opInputSpec, opOutputSpec: .disabled, opStateSpec: scheme.opStateSpec)
+    return ModuleQuantizerConfig(opInputSpec: .disabled, opOutputSpec: .disabled, opStateSpec: .disabled)
+      .setOpType("MatMul", matMul)
+  }
+
   /// float8_e4m3fn weights (per output channel) and activations (per tensor), symmetric.
   public func fp8() -> ModuleQuantizerConfig {
     let activation = QuantizationSpec(dtype: .float8_e4m3fn, granularity: .perTensor)
@@ -69,6 +82,7 @@ public struct QuantizerConfigPresets: Sendable {
   }
   public func w8a8() -> QuantizerConfig { QuantizerConfig(global: scopes.w8a8()) }
   public func w8a8Asym() -> QuantizerConfig { QuantizerConfig(global: scopes.w8a8Asym()) }
+  public func w8a8AsymMatMul() -> QuantizerConfig { QuantizerConfig(global: scopes.w8a8AsymMatMul()) }
   public func fp8() -> QuantizerConfig { QuantizerConfig(global: scopes.fp8()) }
   public func mxfp4() -> QuantizerConfig { QuantizerConfig(global: scopes.mxfp4()) }
 }
