@@ -141,4 +141,17 @@ struct EndToEndLargeModelTests {
     #expect(run.mean >= 0.9434, "below onnxruntime's MatMul-only 0.9434")
     #expect(run.cosines.min()! >= 0.8806, "below onnxruntime's MatMul-only minimum 0.8806")
   }
+
+  /// W8A8 with the residual stream float (`w8a8AsymFloatResidual`). The per-layer error of the `w8a8Asym` export
+  /// jumps at the first LayerNorm that reads a quantized residual sum (cosine to float 0.995 before, 0.909 after).
+  /// Measured 0.9880 mean, 0.9776 min with 39 weight + 132 activation quantizers.
+  @Test func minilmW8A8FloatResidual() throws {
+    guard let run = try Self.minilm(QuantizerConfig.presets.w8a8AsymFloatResidual()) else { return }
+    let plan = run.quantizer.plan
+    print(
+      "minilm_l6_v2 W8A8 float residual: \(plan.weights.count) weight + \(plan.activations.count) activation "
+        + "quantizers, mean cosine \(run.mean), min \(run.cosines.min()!)")
+    #expect(run.mean >= 0.9434, "below onnxruntime's MatMul-only 0.9434")
+    #expect(run.cosines.min()! >= 0.8806, "below onnxruntime's MatMul-only minimum 0.8806")
+  }
 }

@@ -78,15 +78,6 @@ import Testing
     #expect(plan.keptFloat.isEmpty)
   }
 
-  /// `w8a8AsymMatMul()`: quantizers on MatMul inputs and weights only, uint8 asymmetric.
-  @Test func matMulOnlyPresetQuantizesMatMulInputs() throws {
-    let plan = try Placement.plan(config: QuantizerConfig.presets.w8a8AsymMatMul(), model: Self.attention())
-    #expect(Set(plan.activations.map(\.value)) == ["x", "p"])
-    #expect(plan.activations.allSatisfy { $0.spec.dtype == .uint8 && $0.spec.qscheme == .asymmetric })
-    #expect(plan.weights.map(\.initializer) == ["w"])
-    #expect(plan.weights.first?.spec.dtype == .int8)
-  }
-
   /// Calibrated on an unpadded input, then run with a padded mask: the prepared model still masks the padding.
   @Test func paddingStaysMaskedAfterCalibrationWithoutPadding() throws {
     let model = Self.attention()
