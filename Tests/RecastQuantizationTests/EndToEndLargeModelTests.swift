@@ -53,23 +53,34 @@ struct EndToEndLargeModelTests {
     #expect(cos > 0.9)
   }
 
-  /// W8A8 calibrated on sentences 0–63 (one at a time, unpadded), evaluated on 64–255 as one padded batch, as
-  /// onnxruntime's reference did
-  /// (reference_ort.json: quantize_static QDQ mean cosine 0.8388; MatMul-only 0.9434).
-  @Test func minilmW8A8() throws {
+  /// One MiniLM run: the quantizer, its prepared model, the inputs by row range, the exported model's
+  /// `sentence_embedding` for sentences 64–255 and each one's cosine to the float reference.
+  struct MiniLMRun {
+    var quantizer: Quantizer
+    var prepared: PreparedModel
+    var rows: (Range<Int>) -> [String: Tensor]
+    var embedding: [Float]
+    var cosines: [Double]
+    var mean: Double { cosines.reduce(0, +) / Double(cosines.count) }
+  }
+
+  /// Calibrates `config` on sentences 0–63 (one at a time, unpadded), exports, and evaluates 64–255 as one padded
+  /// batch in onnxruntime, as onnxruntime's reference did; `nil` when the model or the oracle is absent.
+  static func minilm(_ config: QuantizerConfig) throws -> MiniLMRun? {
     guard ExportOracle.available(), let url = Self.shared("minilm_l6_v2.onnx"),
       let ids = Self.shared("minilm_input_ids.npy"), let mask = Self.shared("minilm_attention_mask.npy"),
-      let types = Self.shared("minilm_token_type_ids.npy"), let reference = Self.shared("minilm_reference_embedding.npy")
-    else { return }
+      let types = Self.shared("minilm_token_type_ids.npy"),
+      let reference = Self.shared("minilm_reference_embedding.npy")
+    else { return nil }
     let model = try Model(contentsOf: url)
     let arrays = ["input_ids": try NPY.read(contentsOf: ids), "attention_mask": try NPY.read(contentsOf: mask),
       "token_type_ids": try NPY.read(contentsOf: types)]
-    func rows(_ range: Range<Int>) -> [String: Tensor] {
+    let rows = { (range: Range<Int>) in
       arrays.mapValues { try! $0.sliced(starts: [range.lowerBound], ends: [range.upperBound], axes: [0]) }
     }
-    let quantizer = try Quantizer(model, config: QuantizerConfig.presets.w8a8Asym())
-    // As the reference did: each calibration sentence alone, trimmed to its tokens (no padding, so the
-    // attention mask's -3.4e38 fill never enters an observed range).
+    let quantizer = try Quantizer(model, config: config)
+    // As the reference did: each calibration sentence alone, trimmed to its tokens (no padding: the attention
+    // mask is all zero during calibration).
     let lengths = arrays["attention_mask"]!.scalars(as: Int64.self)
     func sentence(_ i: Int) -> [String: Tensor] {
       let length = Int(lengths[i * 16..<(i + 1) * 16].reduce(0, +))
@@ -80,20 +91,67 @@ struct EndToEndLargeModelTests {
       for i in 0..<64 { _ = try prepared(sentence(i)) }
     }
     let exported = try quantizer.finalize(backend: .onnx)
+    // RECAST_DUMP_MINILM=path writes the export, to compare with onnxruntime's own QDQ model.
+    if let dump = ProcessInfo.processInfo.environment["RECAST_DUMP_MINILM"] {
+      try exported.write(to: URL(fileURLWithPath: dump))
+    }
     let embedding = try ExportOracle.run(exported, inputs: rows(64..<256), runtime: .ort, output: 1)
     let expected = QuantizerFixtures.rows(try NPY.read(contentsOf: reference), 64..<256)
     let a = embedding.scalars(as: Float.self), b = expected.scalars(as: Float.self)
     let cosines = (0..<192).map { Self.cosine(a[$0 * 384..<($0 + 1) * 384], b[$0 * 384..<($0 + 1) * 384]) }
-    let mean = cosines.reduce(0, +) / Double(cosines.count)
+    return MiniLMRun(quantizer: quantizer, prepared: prepared, rows: rows, embedding: a, cosines: cosines)
+  }
+
+  /// W8A8 (`w8a8Asym`), against onnxruntime's quantize_static QDQ with default op types
+  /// (reference_ort.json: mean cosine 0.8388, min 0.6705).
+  @Test func minilmW8A8() throws {
+    guard let run = try Self.minilm(QuantizerConfig.presets.w8a8Asym()) else { return }
+    let plan = run.quantizer.plan
     print(
-      "minilm_l6_v2 W8A8 (uint8 asymmetric activations): \(quantizer.plan.weights.count) weight + "
-        + "\(quantizer.plan.activations.count) activation quantizers, mean cosine \(mean), min \(cosines.min()!) "
+      "minilm_l6_v2 W8A8 (uint8 asymmetric activations): \(plan.weights.count) weight + "
+        + "\(plan.activations.count) activation quantizers, mean cosine \(run.mean), min \(run.cosines.min()!) "
         + "(onnxruntime quantize_static: 0.8388 mean, 0.6705 min)")
-    // Measured 0.8105 here: below onnxruntime's 0.8388. Known gap, tracked in the quantization engine issue
-    // (placement on transformer blocks differs from onnxruntime's: 171 activation quantizers against its 225).
-    withKnownIssue("MiniLM W8A8 mean cosine is below onnxruntime quantize_static's 0.8388", isIntermittent: true) {
-      #expect(mean >= 0.8388)
+    // Measured 0.8647 (min 0.7247) with 164 activation quantizers. The additive attention masks and the masked
+    // scores stay float (AdditiveMasks); quantized, the mask calibrated without padding lost its -3.4e38 at run
+    // time and the padded batch attended to padding (0.8105, min 0.58).
+    #expect(run.mean >= 0.8388, "below onnxruntime quantize_static's 0.8388")
+    #expect(run.cosines.min()! >= 0.6705, "below onnxruntime quantize_static's minimum 0.6705")
+    #expect(plan.keptFloat.keys.contains("/m/Where_1_output_0"))
+    // The prepared (fake-quantized) model agrees with the export: most rows to rounding (cosine 1 − 1e-15), but a
+    // W8A8 MiniLM is chaotic on some rows — a level flipped by float round-off moves the embedding (row 67: cosine
+    // 0.949 between the two; nudging the export's LayerNorm parameters by 1e-7 moves row 73 as much, 0.899).
+    let count = 8
+    let few = try run.prepared(run.rows(64..<(64 + count)))["sentence_embedding"]!.scalars(as: Float.self)
+    let agreement = (0..<count).map {
+      Self.cosine(few[$0 * 384..<($0 + 1) * 384], run.embedding[$0 * 384..<($0 + 1) * 384])
     }
-    #expect(mean > 0.75, "a regression below the measured 0.81")
+    print("minilm_l6_v2 W8A8 prepared vs exported, cosine per row 64..<72: \(agreement)")
+    #expect(agreement.filter { $0 > 1 - 1e-6 }.count >= count - 2)
+  }
+
+  /// W8A8 on MatMul inputs only (`w8a8AsymMatMul`), against onnxruntime's `op_types_to_quantize=["MatMul"]`
+  /// (reference_ort.json: mean cosine 0.9434, min 0.8806; it quantizes the MatMul outputs too, this preset does
+  /// not). Measured 0.9897 mean, 0.9817 min with 36 weight + 48 activation quantizers.
+  @Test func minilmW8A8MatMulOnly() throws {
+    guard let run = try Self.minilm(QuantizerConfig.presets.w8a8AsymMatMul()) else { return }
+    let plan = run.quantizer.plan
+    print(
+      "minilm_l6_v2 W8A8 MatMul only: \(plan.weights.count) weight + \(plan.activations.count) activation "
+        + "quantizers, mean cosine \(run.mean), min \(run.cosines.min()!) (onnxruntime: 0.9434 mean, 0.8806 min)")
+    #expect(run.mean >= 0.9434, "below onnxruntime's MatMul-only 0.9434")
+    #expect(run.cosines.min()! >= 0.8806, "below onnxruntime's MatMul-only minimum 0.8806")
+  }
+
+  /// W8A8 with the residual stream float (`w8a8AsymFloatResidual`). The per-layer error of the `w8a8Asym` export
+  /// jumps at the first LayerNorm that reads a quantized residual sum (cosine to float 0.995 before, 0.909 after).
+  /// Measured 0.9880 mean, 0.9776 min with 39 weight + 132 activation quantizers.
+  @Test func minilmW8A8FloatResidual() throws {
+    guard let run = try Self.minilm(QuantizerConfig.presets.w8a8AsymFloatResidual()) else { return }
+    let plan = run.quantizer.plan
+    print(
+      "minilm_l6_v2 W8A8 float residual: \(plan.weights.count) weight + \(plan.activations.count) activation "
+        + "quantizers, mean cosine \(run.mean), min \(run.cosines.min()!)")
+    #expect(run.mean >= 0.9434, "below onnxruntime's MatMul-only 0.9434")
+    #expect(run.cosines.min()! >= 0.8806, "below onnxruntime's MatMul-only minimum 0.8806")
   }
 }

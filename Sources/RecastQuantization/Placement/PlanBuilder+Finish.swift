@@ -6,10 +6,20 @@ extension PlanBuilder {
   /// Per (value, site): the producer's request wins, then a module boundary's, then the first consumer's in graph
   /// order. Graph mode puts every request at `.value`, so this is the deduplication of consecutive quantizers;
   /// eager mode's consumer requests sit at `.input(node:slot:)` and stay separate.
+  ///
+  /// Requests on additive attention masks and the scores carrying them (`AdditiveMasks`) are dropped: those values
+  /// stay float.
   func finish() -> QuantizationPlan {
+    let (masks, carriers) = AdditiveMasks.values(in: graph)
+    var keptFloat: [String: String] = [:]
     var keys: [String] = []
     var byKey: [String: [Request]] = [:]
     for request in requests {
+      if masks.contains(request.value) || carriers.contains(request.value) {
+        let what = masks.contains(request.value) ? "additive attention mask" : "scores carrying an additive mask"
+        keptFloat[request.value] = "\(what) (\(request.reason)): kept float"
+        continue
+      }
       let key = Self.key(request.value, request.site)
       if byKey[key] == nil { keys.append(key) }
       byKey[key, default: []].append(request)
@@ -67,7 +77,7 @@ extension PlanBuilder {
     for (node, value) in opNames where index(of: node) != nil { names[node] = value }
     return QuantizationPlan(
       mode: mode, graph: graph, weights: orderedWeights, activations: activations,
-      blocks: mode == .graph ? orderedBlocks : [], opNames: names)
+      blocks: mode == .graph ? orderedBlocks : [], opNames: names, keptFloat: keptFloat)
   }
 
   static func key(_ value: String, _ site: ActivationQuantizer.Site) -> String {

@@ -18,10 +18,13 @@ public struct QuantizationPlan: Sendable {
   public var blocks: [FusedBlock]
   /// Every quantizable op's names by node name in `graph`: graph-mode (aten-style) and eager (call-site) names.
   public var opNames: [String: OpNames]
+  /// Values the config asked to quantize that placement leaves in floating point, with the reason (additive
+  /// attention masks, see `AdditiveMasks`).
+  public var keptFloat: [String: String]
 
   public init(
     mode: QuantizerConfig.ExecutionMode, graph: Graph, weights: [WeightQuantizer], activations: [ActivationQuantizer],
-    blocks: [FusedBlock] = [], opNames: [String: OpNames] = [:]
+    blocks: [FusedBlock] = [], opNames: [String: OpNames] = [:], keptFloat: [String: String] = [:]
   ) {
     self.mode = mode
     self.graph = graph
@@ -29,6 +32,7 @@ public struct QuantizationPlan: Sendable {
     self.activations = activations
     self.blocks = blocks
     self.opNames = opNames
+    self.keptFloat = keptFloat
   }
 
   /// The activation quantizer whose qparams quantizer `id` uses: itself, or the one it shares with.
