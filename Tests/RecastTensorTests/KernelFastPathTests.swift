@@ -35,6 +35,10 @@ import Testing
     ConvCase(n: 3, c: 2, h: 6, w: 7, m: 4, k: 3, stride: 1, pad: 2, dilation: 2, group: 1),
     ConvCase(n: 2, c: 3, h: 2, w: 2, m: 2, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
     ConvCase(n: 1, c: 2, h: 5, w: 40, m: 3, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    // Output rows wider than SmallImageUnfold.maxWidth with stride 2: the general im2col.
+    ConvCase(n: 2, c: 2, h: 9, w: 75, m: 3, k: 3, stride: 2, pad: 1, dilation: 1, group: 1),
+    // Narrow output, wide window reach: the padded scratch plane must cover the last window.
+    ConvCase(n: 3, c: 2, h: 6, w: 5, m: 2, k: 4, stride: 3, pad: 2, dilation: 1, group: 1),
   ]
 
   /// Direct convolution in Double.

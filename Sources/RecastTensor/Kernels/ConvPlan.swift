@@ -93,6 +93,24 @@ struct ConvPlan {
   ) {
     let (kSize, outHW, inHW, c, cg) = (kSize, outHW, inHW, cg * group, cg)
     let g = geometry
+    if g.output[1] <= SmallImageUnfold.maxWidth {
+      let (ph, pw) = SmallImageUnfold.paddedSize(g)
+      let rowsPerChannel = kSize / Swift.max(cg, 1)
+      parallelFor(images * cg, grain: Swift.max(1, (1 << 14) / Swift.max(outHW * rowsPerChannel, 1))) { range in
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(ph * pw, 1))
+        defer { scratch.deallocate() }
+        var item = range.lowerBound
+        while item < range.upperBound {
+          let image = item / cg
+          let end = Swift.min(range.upperBound, (image + 1) * cg)
+          SmallImageUnfold.unfold(
+            x + ((first + image) * c + gi * cg) * inHW, geometry: g, channels: (item - image * cg)..<(end - image * cg),
+            scratch: scratch, into: column + image * outHW, rowStride: rowStride)
+          item = end
+        }
+      }
+      return
+    }
     parallelFor(images * kSize, grain: Swift.max(1, (1 << 14) / Swift.max(outHW, 1))) { range in
       var item = range.lowerBound
       while item < range.upperBound {
