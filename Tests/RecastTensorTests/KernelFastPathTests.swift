@@ -30,6 +30,15 @@ import Testing
     ConvCase(n: 3, c: 5, h: 9, w: 8, m: 5, k: 3, stride: 1, pad: 1, dilation: 1, group: 5),
     ConvCase(n: 2, c: 4, h: 12, w: 13, m: 4, k: 5, stride: 2, pad: 2, dilation: 1, group: 4),
     ConvCase(n: 1, c: 3, h: 10, w: 9, m: 3, k: 3, stride: 3, pad: 0, dilation: 2, group: 3),
+    // Stride 1, "same" widths: the shifted im2col (borders wider than one column, dilated taps, wide rows).
+    ConvCase(n: 4, c: 2, h: 4, w: 4, m: 3, k: 5, stride: 1, pad: 2, dilation: 1, group: 1),
+    ConvCase(n: 3, c: 2, h: 6, w: 7, m: 4, k: 3, stride: 1, pad: 2, dilation: 2, group: 1),
+    ConvCase(n: 2, c: 3, h: 2, w: 2, m: 2, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    ConvCase(n: 1, c: 2, h: 5, w: 40, m: 3, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    // Output rows wider than SmallImageUnfold.maxWidth with stride 2: the general im2col.
+    ConvCase(n: 2, c: 2, h: 9, w: 75, m: 3, k: 3, stride: 2, pad: 1, dilation: 1, group: 1),
+    // Narrow output, wide window reach: the padded scratch plane must cover the last window.
+    ConvCase(n: 3, c: 2, h: 6, w: 5, m: 2, k: 4, stride: 3, pad: 2, dilation: 1, group: 1),
   ]
 
   /// Direct convolution in Double.
@@ -91,6 +100,24 @@ import Testing
     let a = try Tensor.conv(x, weight: w, pads: [1, 1, 1, 1])
     let b = try Tensor.conv(x, weight: w, bias: zero, pads: [1, 1, 1, 1])
     #expect(a == b)
+  }
+
+  /// The fused ReLU equals a separate clamp on every path: batched GEMM, per-image GEMM, 1×1, depthwise.
+  @Test(arguments: [0, 1, 2, 6, 7])
+  func convReluMatchesClampedConv(_ index: Int) throws {
+    let t = Self.convCases[index]
+    let x = Tensor(shape: [t.n, t.c, t.h, t.w], floats: Self.random(t.n * t.c * t.h * t.w, seed: 6))
+    let taps = t.m * (t.c / t.group) * t.k * t.k
+    let w = Tensor(shape: [t.m, t.c / t.group, t.k, t.k], floats: Self.random(taps, seed: 7))
+    for bias in [nil, Tensor(shape: [t.m], floats: Self.random(t.m, seed: 8))] {
+      let conv = { (relu: Bool) in
+        try Tensor.conv(
+          x, weight: w, bias: bias, strides: [t.stride, t.stride], pads: [t.pad, t.pad, t.pad, t.pad],
+          dilations: [t.dilation, t.dilation], group: t.group, relu: relu)
+      }
+      let fused = try conv(true)
+      #expect(fused.floats() == (try conv(false)).floats().map { max($0, 0) }, "\(t) bias \(bias != nil)")
+    }
   }
 
   struct PoolCase: CustomStringConvertible, Sendable {

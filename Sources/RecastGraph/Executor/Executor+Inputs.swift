@@ -3,8 +3,8 @@ import RecastTensor
 /// Input checks: every declared input given once with its declared type and shape, symbolic dimensions bound
 /// consistently across inputs, and (optionally) finite values.
 extension Executor {
-  /// The slot array for a run, with `inputs` placed after checking them.
-  func bind(_ inputs: [String: Tensor]) throws(ExecutorError) -> [Tensor?] {
+  /// The slot array for a run of `plan`, with `inputs` placed after checking them.
+  func bind(_ inputs: [String: Tensor], plan: ExecutionPlan) throws(ExecutorError) -> [Tensor?] {
     var values = plan.initial
     let declared = Set(plan.inputs.map(\.binding.name))
     if let extra = inputs.keys.filter({ !declared.contains($0) }).sorted().first {

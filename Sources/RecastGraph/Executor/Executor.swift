@@ -33,7 +33,11 @@ public struct Executor: Sendable {
   /// The `ai.onnx` opset the graph was compiled for.
   public let opset: Int
   public var options: Options
+  /// The graph as given: every value a node produces is computed, so observers see them all.
   let plan: ExecutionPlan
+  /// The graph with `InferenceFusion` applied (Conv + BatchNormalization + Relu as one kernel), for runs without
+  /// an observer; `nil` when nothing fuses.
+  let fusedPlan: ExecutionPlan?
 
   /// Compiles `model` for its `ai.onnx` opset.
   public init(_ model: Model, options: Options = Options()) throws(ExecutorError) {
@@ -52,6 +56,12 @@ public struct Executor: Sendable {
       custom[CustomKernel.key(domain: kernel.domain, opType: kernel.opType)] = kernel
     }
     plan = try ExecutionPlan(graph: graph, opset: opset, customKernels: custom)
+    let overridden = custom.values.contains { InferenceFusion.fusedOps.contains($0.opType) }
+    if !overridden, let fused = InferenceFusion.fuse(graph) {
+      fusedPlan = try? ExecutionPlan(graph: fused, opset: opset, customKernels: custom)
+    } else {
+      fusedPlan = nil
+    }
   }
 
   /// The inputs `run` expects, with their declared types.
@@ -72,7 +82,8 @@ public struct Executor: Sendable {
   public func run(
     _ inputs: [String: Tensor], observer: ((_ name: String, _ value: Tensor) -> Void)?
   ) throws(ExecutorError) -> [String: Tensor] {
-    var values = try bind(inputs)
+    let plan = observer == nil ? fusedPlan ?? plan : plan
+    var values = try bind(inputs, plan: plan)
     try plan.execute(&values, observer: observer)
     var outputs: [String: Tensor] = [:]
     for binding in plan.outputs {

@@ -9,11 +9,12 @@ extension OpRegistry {
       let dilations = context.ints("dilations")
       let group = context.int("group", 1)
       let autoPad = try context.choice("auto_pad", "NOTSET", as: AutoPad.self)
+      let relu = context.flag(InferenceFusion.reluAttribute)
       return { inputs in
         [
           try Tensor.conv(
             try operand(inputs, 0, "Conv"), weight: try operand(inputs, 1, "Conv"), bias: optionalOperand(inputs, 2),
-            strides: strides, pads: pads, dilations: dilations, group: group, autoPad: autoPad)
+            strides: strides, pads: pads, dilations: dilations, group: group, autoPad: autoPad, relu: relu)
         ]
       }
     },

@@ -22,8 +22,11 @@ struct ConvPlan {
   let pointwise: Bool
   /// Images per GEMM.
   let imagesPerGemm: Int
+  /// Clamp outputs at zero (a fused `Relu`).
+  let relu: Bool
 
-  init(batch: Int, channels: Int, outputs: Int, group: Int, geometry g: SpatialGeometry) {
+  init(batch: Int, channels: Int, outputs: Int, group: Int, geometry g: SpatialGeometry, relu: Bool = false) {
+    self.relu = relu
     self.batch = batch
     self.outputs = outputs
     self.group = group
@@ -55,7 +58,7 @@ struct ConvPlan {
             ldc: outHW)
         }
       }
-      if let bias { addChannelBias(bias, to: y, batch: batch, channels: outputs, plane: outHW) }
+      finishChannels(y, bias: bias, relu: relu, batch: batch, channels: outputs, plane: outHW)
       return
     }
     let width = imagesPerGemm * outHW
@@ -80,7 +83,7 @@ struct ConvPlan {
         }
       }
     }
-    if imagesPerGemm == 1, let bias { addChannelBias(bias, to: y, batch: batch, channels: outputs, plane: outHW) }
+    if imagesPerGemm == 1 { finishChannels(y, bias: bias, relu: relu, batch: batch, channels: outputs, plane: outHW) }
   }
 
   /// im2col of `images` images of group `gi`, image `i` in columns `i·outHW ..< (i+1)·outHW`.
@@ -90,6 +93,24 @@ struct ConvPlan {
   ) {
     let (kSize, outHW, inHW, c, cg) = (kSize, outHW, inHW, cg * group, cg)
     let g = geometry
+    if g.output[1] <= SmallImageUnfold.maxWidth {
+      let (ph, pw) = SmallImageUnfold.paddedSize(g)
+      let rowsPerChannel = kSize / Swift.max(cg, 1)
+      parallelFor(images * cg, grain: Swift.max(1, (1 << 14) / Swift.max(outHW * rowsPerChannel, 1))) { range in
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(ph * pw, 1))
+        defer { scratch.deallocate() }
+        var item = range.lowerBound
+        while item < range.upperBound {
+          let image = item / cg
+          let end = Swift.min(range.upperBound, (image + 1) * cg)
+          SmallImageUnfold.unfold(
+            x + ((first + image) * c + gi * cg) * inHW, geometry: g, channels: (item - image * cg)..<(end - image * cg),
+            scratch: scratch, into: column + image * outHW, rowStride: rowStride)
+          item = end
+        }
+      }
+      return
+    }
     parallelFor(images * kSize, grain: Swift.max(1, (1 << 14) / Swift.max(outHW, 1))) { range in
       var item = range.lowerBound
       while item < range.upperBound {
@@ -108,14 +129,16 @@ struct ConvPlan {
     _ product: UnsafePointer<Float>, rowStride: Int, first: Int, images: Int, group gi: Int,
     bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>
   ) {
-    let (mg, outHW, outputs) = (mg, outHW, outputs)
+    let (mg, outHW, outputs, relu) = (mg, outHW, outputs, relu)
     parallelFor(images * mg, grain: Swift.max(1, (1 << 14) / Swift.max(outHW, 1))) { range in
       for item in range {
         let (image, row) = (item / mg, item % mg)
         let source = product + row * rowStride + image * outHW
         let target = y + ((first + image) * outputs + gi * mg + row) * outHW
-        if let bias {
-          let b = bias[gi * mg + row]
+        let b = bias?[gi * mg + row] ?? 0
+        if relu {
+          for i in 0..<outHW { target[i] = Swift.max(source[i] + b, 0) }
+        } else if bias != nil {
           for i in 0..<outHW { target[i] = source[i] + b }
         } else {
           target.update(from: source, count: outHW)
@@ -138,6 +161,24 @@ func addChannelBias(
   }
 }
 
+/// Adds the optional `bias[c]` to every element of channel `c` of an `[N, C, plane]` buffer, then clamps at zero
+/// when `relu` is set; one pass over memory, none when there is nothing to do.
+func finishChannels(
+  _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool, batch: Int, channels: Int, plane: Int
+) {
+  guard relu else {
+    if let bias { addChannelBias(bias, to: y, batch: batch, channels: channels, plane: plane) }
+    return
+  }
+  parallelFor(batch * channels, grain: Swift.max(1, Parallelism.elementwiseGrain / Swift.max(plane, 1))) { range in
+    for p in range {
+      let b = bias?[p % channels] ?? 0
+      let row = y + p * plane
+      for i in 0..<plane { row[i] = Swift.max(row[i] + b, 0) }
+    }
+  }
+}
+
 extension Tensor {
   /// Adds `bias[c]` to every element of channel `c` of an `[N, C, plane]` buffer.
   static func addChannelBias(_ bias: Tensor, to y: UnsafeMutablePointer<Float>, batch: Int, channels: Int, plane: Int) {
@@ -150,7 +191,7 @@ extension Tensor {
   /// Depthwise 2-D convolution (`group == C == M`): a direct loop per plane, each tap a vectorisable
   /// multiply-add over the output columns whose input lies inside the image.
   static func depthwiseConv(
-    _ x: Tensor, weight w: Tensor, bias: Tensor?, geometry g: SpatialGeometry
+    _ x: Tensor, weight w: Tensor, bias: Tensor?, geometry g: SpatialGeometry, relu: Bool = false
   ) throws(TensorError) -> Tensor {
     let (n, c) = (x.shape[0], x.shape[1])
     let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
@@ -189,6 +230,7 @@ extension Tensor {
                       }
                     }
                   }
+                  if relu { for ow in 0..<outW { row[ow] = Swift.max(row[ow], 0) } }
                 }
               }
             }
