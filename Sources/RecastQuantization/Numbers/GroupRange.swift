@@ -106,18 +106,32 @@ public struct GroupRange: Sendable, Hashable {
     }
   }
 
-  /// Min and max of `n` contiguous floats, NaN ignored; eight accumulators so the loop vectorises.
+  /// Min and max of `n` contiguous floats, NaN ignored; two eight-lane accumulator pairs so the loop vectorises
+  /// without waiting on one dependency chain.
   @inline(__always)
   static func minMax(_ x: UnsafePointer<Float>, _ n: Int) -> (Float, Float) {
     var lo = SIMD8<Float>(repeating: .infinity)
     var hi = SIMD8<Float>(repeating: -.infinity)
+    var lo2 = lo
+    var hi2 = hi
     var i = 0
-    while i + 8 <= n {
+    while i + 16 <= n {
+      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+      let w = UnsafeRawPointer(x + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+      lo.replace(with: v, where: v .< lo)
+      hi.replace(with: v, where: v .> hi)
+      lo2.replace(with: w, where: w .< lo2)
+      hi2.replace(with: w, where: w .> hi2)
+      i += 16
+    }
+    if i + 8 <= n {
       let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
       lo.replace(with: v, where: v .< lo)
       hi.replace(with: v, where: v .> hi)
       i += 8
     }
+    lo.replace(with: lo2, where: lo2 .< lo)
+    hi.replace(with: hi2, where: hi2 .> hi)
     var a = lo.min()
     var b = hi.max()
     while i < n {
