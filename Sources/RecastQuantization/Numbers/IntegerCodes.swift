@@ -1,10 +1,11 @@
 /// Vectorised `QuantizeLinear` for 8- and 4-bit integer formats in the `zp` formulation.
 ///
-/// Each element computes exactly what `KernelPlan.code` computes — the true quotient `v = x / s` (NaN → 0),
-/// clamped to `[lo − 1, hi + 1]`, rounded half to even by adding `1.5·2²³`, clamped to `[lo, hi]` — but stays in
-/// the shifted domain `t = v + 1.5·2²³`: there the integer `c = t − 1.5·2²³` sits in the low mantissa bits, so the
-/// low byte of `t`'s bit pattern is `c`'s two's-complement low byte. Adding the zero point's low byte then gives
-/// the stored code byte without a float-to-integer conversion, and every step vectorises.
+/// Each element gets exactly `KernelPlan.code`'s value `clamp(round(clamp(v, lo − 1, hi + 1)), lo, hi)` for the
+/// true quotient `v = x / s` (NaN → 0), computed as `round(clamp(v, lo, hi))`: rounding is monotone and fixes the
+/// integers `lo`, `hi`, so both clamps can move before it and the tighter one absorbs the looser. The rounding
+/// adds `1.5·2²³` (half to even, exact for `|v| ≤ 2²²`), and the sum `t` holds the integer `c = t − 1.5·2²³` in its
+/// low mantissa bits, so the low byte of `t`'s bit pattern is `c`'s two's-complement low byte. Adding the zero
+/// point's low byte gives the stored code byte without a float-to-integer conversion, and every step vectorises.
 enum IntegerCodes {
   /// `1.5·2²³`: adding it rounds `|v| < 2²²` to an integer, half to even.
   static let magic: Float = 12_582_912
@@ -13,10 +14,7 @@ enum IntegerCodes {
   struct Group {
     /// Scale `s`.
     let scale: Float
-    /// `lo − 1` and `hi + 1`, the pre-rounding clamp that keeps the shifted sum exact.
-    let below: Float
-    let above: Float
-    /// `lo + 1.5·2²³` and `hi + 1.5·2²³`, the clamp in the shifted domain.
+    /// The code range relative to the zero point, `[qmin − z, qmax − z]` (it contains 0).
     let low: Float
     let high: Float
     /// The zero point's low byte, added with wrap-around.
@@ -25,13 +23,9 @@ enum IntegerCodes {
     /// Constants for scale `s` and zero point `z` of a format with range `[qmin, qmax]`.
     @inline(__always)
     init(scale s: Float, zeroPoint z: Int32, qmin: Float, qmax: Float) {
-      let lo = qmin - Float(z)
-      let hi = qmax - Float(z)
       scale = s
-      below = lo - 1
-      above = hi + 1
-      low = lo + IntegerCodes.magic
-      high = hi + IntegerCodes.magic
+      low = qmin - Float(z)
+      high = qmax - Float(z)
       zero = UInt32(truncatingIfNeeded: z)
     }
 
@@ -40,25 +34,20 @@ enum IntegerCodes {
     func code(_ x: Float) -> UInt8 {
       var v = x / scale
       v = v != v ? 0 : v
-      v = v < below ? below : v
-      v = v > above ? above : v
-      var t = v + IntegerCodes.magic
-      t = t < low ? low : t
-      t = t > high ? high : t
-      return UInt8(truncatingIfNeeded: t.bitPattern &+ zero)
+      v = v < low ? low : v
+      v = v > high ? high : v
+      return UInt8(truncatingIfNeeded: (v + IntegerCodes.magic).bitPattern &+ zero)
     }
 
-    /// The shifted values `t` of eight elements as bit patterns (zero point not yet added).
+    /// The shifted values `t` of eight elements as bit patterns (zero point not yet added). Masked replacement
+    /// rather than `pointwiseMin`/`pointwiseMax`, which are not inlined.
     @inline(__always)
     func shifted(_ x: UnsafePointer<Float>) -> SIMD8<UInt32> {
       var v = UnsafeRawPointer(x).loadUnaligned(as: SIMD8<Float>.self) / SIMD8(repeating: scale)
       v.replace(with: 0, where: v .!= v)
-      v.replace(with: below, where: v .< below)
-      v.replace(with: above, where: v .> above)
-      var t = v + IntegerCodes.magic
-      t.replace(with: low, where: t .< low)
-      t.replace(with: high, where: t .> high)
-      return unsafeBitCast(t, to: SIMD8<UInt32>.self)
+      v.replace(with: low, where: v .< low)
+      v.replace(with: high, where: v .> high)
+      return unsafeBitCast(v + IntegerCodes.magic, to: SIMD8<UInt32>.self)
     }
   }
 
