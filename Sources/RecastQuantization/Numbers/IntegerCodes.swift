@@ -83,10 +83,12 @@ enum IntegerCodes {
       out[i >> 1] |= (group.code(x[i]) & 0x0F) << 4
       i += 1
     }
-    let zero = SIMD4<UInt32>(repeating: group.zero)
+    let zero = SIMD8<UInt32>(repeating: group.zero)
     while i + 8 <= end {
-      let t = group.shifted(x + i)
-      let packed = ((t.evenHalf &+ zero) & 0x0F) | (((t.oddHalf &+ zero) & 0x0F) &<< 4)
+      // Code bytes as little-endian pairs `even | odd << 8`, folded to `even & 0xF | (odd & 0xF) << 4`.
+      let codes = SIMD8<UInt8>(truncatingIfNeeded: group.shifted(x + i) &+ zero)
+      let pairs = unsafeBitCast(codes, to: SIMD4<UInt16>.self)
+      let packed = (pairs & 0x0F) | ((pairs &>> 4) & 0xF0)
       UnsafeMutableRawPointer(out + (i >> 1)).storeBytes(
         of: SIMD4<UInt8>(truncatingIfNeeded: packed), as: SIMD4<UInt8>.self)
       i += 8
