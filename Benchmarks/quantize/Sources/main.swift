@@ -56,14 +56,28 @@ func benchmark() throws {
       }
     }
   }
+  // The two passes separately: per-group min/max → scales, then the codes from precomputed parameters.
+  func phases(_ spec: QuantizationSpec) throws -> (Double, Double) {
+    let qparams = try weights.map { w throws(QuantizationError) in try QParams.compute(for: w, spec: spec) }
+    let scales = try seconds { for w in weights { sink &+= try QParams.compute(for: w, spec: spec).scale.count } }
+    let codes = try seconds {
+      for (w, q) in zip(weights, qparams) { sink &+= try FakeQuant.quantize(w, qparams: q).values.count }
+    }
+    return (scales, codes)
+  }
   let int8Time = try quantizeAll(int8)
   let int4Time = try quantizeAll(int4)
+  let int8Phases = try phases(int8)
+  let int4Phases = try phases(int4)
 
   func gbps(_ t: Double) -> String { String(format: "%.2f", bytes / t / 1e9) }
   print("weights: \(matrices) x [\(rows), \(columns)] float32 = \(Int(bytes) / 1_048_576) MB, best of \(repeats)")
   print("memcpy                      \(gbps(copy)) GB/s")
   print("int8 per-channel            \(gbps(int8Time)) GB/s  (\(String(format: "%.2f", copy / int8Time)) x memcpy)")
   print("int4 per-block 32           \(gbps(int4Time)) GB/s  (\(String(format: "%.2f", copy / int4Time)) x memcpy)")
+  for (name, (scales, codes)) in [("int8", int8Phases), ("int4", int4Phases)] {
+    print("  \(name) passes: min/max + scales \(gbps(scales)) GB/s, codes \(gbps(codes)) GB/s")
+  }
   if sink == 0 { print("") }
 }
 

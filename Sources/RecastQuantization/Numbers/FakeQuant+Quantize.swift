@@ -22,8 +22,57 @@ extension FakeQuant {
     guard qparams.offset == nil else {
       throw QuantizationError("the minval formulation has no ONNX QuantizeLinear form (its offset is not an integer)")
     }
-    let plan = try KernelPlan(x, qparams)
     let dtype = qparams.dtype
+    let values: Tensor
+    if !dtype.isFloat && (dtype.bitWidth == 8 || dtype.bitWidth == 4) {
+      values = integerCodes(x, qparams, try KernelPlan.layout(x, qparams))
+    } else {
+      values = genericCodes(x, try KernelPlan(x, qparams))
+    }
+    return QuantizedTensor(
+      values: values, scale: Tensor(shape: qparams.scaleShape, floats: qparams.scale),
+      zeroPoint: zeroPointTensor(qparams), axis: qparams.axis.map { normalizedAxis($0, x.rank) },
+      blockSize: qparams.blockSize)
+  }
+
+  /// 8- and 4-bit integer codes written straight into the output bytes by the vectorised kernels.
+  static func integerCodes(_ x: Tensor, _ qparams: QParams, _ layout: GroupLayout) -> Tensor {
+    let dtype = qparams.dtype
+    let bits = dtype.bitWidth
+    let (qmin, qmax) = (Float(dtype.qmin), Float(dtype.qmax))
+    let count = layout.count
+    func fill(_ out: UnsafeMutablePointer<UInt8>) {
+      x.withUnsafeBufferPointer(as: Float.self) { px in
+        qparams.scale.withUnsafeBufferPointer { ps in
+          qparams.zeroPoint.withUnsafeBufferPointer { pz in
+            guard let xs = px.baseAddress, let s = ps.baseAddress, let z = pz.baseAddress else { return }
+            let o = SendableBox(out)
+            QuantParallel.chunks(count, unit: bits == 4 ? 2 : 1) { range in
+              IntegerCodes.write(xs, o.value, range, layout, scale: s, zeroPoint: z, qmin: qmin, qmax: qmax, bits: bits)
+            }
+          }
+        }
+      }
+    }
+    if bits == 8 {
+      var values = Tensor(uninitialized: dtype.onnxType, shape: x.shape)
+      values.withUnsafeMutableBufferPointer(as: UInt8.self) { p in
+        if let out = p.baseAddress { fill(out) }
+      }
+      return values
+    }
+    // Packed codes: `Tensor` offers no typed view of sub-byte storage, so the bytes are built here and copied once.
+    let byteCount = dtype.onnxType.byteCount(for: count)
+    let bytes = [UInt8](unsafeUninitializedCapacity: byteCount) { p, initialized in
+      if let out = p.baseAddress { fill(out) }
+      initialized = byteCount
+    }
+    return Tensor(dtype: dtype.onnxType, shape: x.shape, rawBytes: bytes)
+  }
+
+  /// Codes through the per-format scalar path (every dtype); the reference for the vectorised kernels.
+  static func genericCodes(_ x: Tensor, _ plan: KernelPlan) -> Tensor {
+    let dtype = plan.dtype
     let count = plan.layout.count
     var codes = [UInt8](repeating: 0, count: count)
     x.withUnsafeBufferPointer(as: Float.self) { px in
@@ -33,15 +82,15 @@ extension FakeQuant {
         QuantParallel.chunks(count, unit: 2) { range in plan.quantize(xs, c.value, range) }
       }
     }
-    let values: Tensor
     switch dtype.bitWidth {
-    case 8: values = Tensor(dtype: dtype.onnxType, shape: x.shape, rawBytes: codes)
-    default: values = Tensor(dtype: dtype.onnxType, shape: x.shape, rawBytes: pack(codes, bits: dtype.bitWidth))
+    case 8: return Tensor(dtype: dtype.onnxType, shape: x.shape, rawBytes: codes)
+    default: return Tensor(dtype: dtype.onnxType, shape: x.shape, rawBytes: pack(codes, bits: dtype.bitWidth))
     }
-    return QuantizedTensor(
-      values: values, scale: Tensor(shape: qparams.scaleShape, floats: qparams.scale),
-      zeroPoint: zeroPointTensor(qparams), axis: qparams.axis.map { normalizedAxis($0, x.rank) },
-      blockSize: qparams.blockSize)
+  }
+
+  /// `quantize` through the scalar reference path only (for comparing the vectorised kernels against it).
+  static func quantizeGeneric(_ x: Tensor, qparams: QParams) throws(QuantizationError) -> Tensor {
+    try genericCodes(x, KernelPlan(x, qparams))
   }
 
   /// The zero point as an ONNX tensor of the quantized type, shaped like the scale.

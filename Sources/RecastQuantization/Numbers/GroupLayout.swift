@@ -92,9 +92,15 @@ struct GroupLayout: Sendable, Hashable {
   }
 
   /// Elements per unit of work that owns its groups exclusively (`nil` when groups are shared across the
-  /// tensor, as per-tensor and per-channel groups are). Chunking on multiples of it lets threads write
-  /// per-group results without partial copies.
-  var ownershipUnit: Int? { kind == .block ? blockSize * inner : nil }
+  /// tensor: per-tensor, and per-channel with dimensions before the axis). Chunking on multiples of it lets
+  /// threads write per-group results without partial copies.
+  var ownershipUnit: Int? {
+    switch kind {
+    case .tensor: return nil
+    case .channel: return outer == 1 ? inner : nil
+    case .block: return blockSize * inner
+    }
+  }
 
   /// Calls `body(start, end, group, stride)` for each run (or part of a run) inside `range`: elements
   /// `start..<end` use groups `group + (i − start) · stride`.

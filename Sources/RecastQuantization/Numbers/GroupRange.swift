@@ -106,20 +106,43 @@ public struct GroupRange: Sendable, Hashable {
     }
   }
 
-  /// Min and max of `n` contiguous floats, NaN ignored; eight accumulators so the loop vectorises.
+  /// Min and max of `n` contiguous floats, NaN ignored; two eight-lane accumulator pairs so the loop vectorises
+  /// without waiting on one dependency chain.
   @inline(__always)
   static func minMax(_ x: UnsafePointer<Float>, _ n: Int) -> (Float, Float) {
     var lo = SIMD8<Float>(repeating: .infinity)
     var hi = SIMD8<Float>(repeating: -.infinity)
+    var loB = lo
+    var hiB = hi
     var i = 0
-    while i + 8 <= n {
+    while i + 16 <= n {
+      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+      let w = UnsafeRawPointer(x + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+      lo.replace(with: v, where: v .< lo)
+      hi.replace(with: v, where: v .> hi)
+      loB.replace(with: w, where: w .< loB)
+      hiB.replace(with: w, where: w .> hiB)
+      i += 16
+    }
+    if i + 8 <= n {
       let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
       lo.replace(with: v, where: v .< lo)
       hi.replace(with: v, where: v .> hi)
       i += 8
     }
-    var a = lo.min()
-    var b = hi.max()
+    lo.replace(with: loB, where: loB .< lo)
+    hi.replace(with: hiB, where: hiB .> hi)
+    // Lane reductions by halves (the generic `SIMD.min()`/`max()` are not inlined).
+    var lo4 = lo.lowHalf
+    var hi4 = hi.lowHalf
+    lo4.replace(with: lo.highHalf, where: lo.highHalf .< lo4)
+    hi4.replace(with: hi.highHalf, where: hi.highHalf .> hi4)
+    var lo2 = lo4.lowHalf
+    var hi2 = hi4.lowHalf
+    lo2.replace(with: lo4.highHalf, where: lo4.highHalf .< lo2)
+    hi2.replace(with: hi4.highHalf, where: hi4.highHalf .> hi2)
+    var a = lo2[1] < lo2[0] ? lo2[1] : lo2[0]
+    var b = hi2[1] > hi2[0] ? hi2[1] : hi2[0]
     while i < n {
       let v = x[i]
       a = v < a ? v : a

@@ -17,13 +17,7 @@ struct KernelPlan {
   let format: (mantissaBits: Int, minExponent: Int, maxValue: Float)?
 
   init(_ x: Tensor, _ qparams: QParams) throws(QuantizationError) {
-    guard x.dtype == .float32 else { throw QuantizationError("quantization needs a float32 tensor, found \(x.dtype)") }
-    layout = try GroupLayout(shape: x.shape, granularity: qparams.granularity)
-    guard layout.groupCount == qparams.scale.count, layout.scaleShape == qparams.scaleShape else {
-      throw QuantizationError(
-        "parameters with scale shape \(qparams.scaleShape) do not fit \(qparams.granularity.typeName) "
-          + "quantization of shape \(x.shape) (expected scale shape \(layout.scaleShape))")
-    }
+    layout = try KernelPlan.layout(x, qparams)
     dtype = qparams.dtype
     scale = qparams.scale
     let (qmin, qmax) = (Float(dtype.qmin), Float(dtype.qmax))
@@ -42,6 +36,18 @@ struct KernelPlan {
     } else {
       format = nil
     }
+  }
+
+  /// The group layout of `x` for `qparams`, checking that `x` is float32 and that the parameters fit it.
+  static func layout(_ x: Tensor, _ qparams: QParams) throws(QuantizationError) -> GroupLayout {
+    guard x.dtype == .float32 else { throw QuantizationError("quantization needs a float32 tensor, found \(x.dtype)") }
+    let layout = try GroupLayout(shape: x.shape, granularity: qparams.granularity)
+    guard layout.groupCount == qparams.scale.count, layout.scaleShape == qparams.scaleShape else {
+      throw QuantizationError(
+        "parameters with scale shape \(qparams.scaleShape) do not fit \(qparams.granularity.typeName) "
+          + "quantization of shape \(x.shape) (expected scale shape \(layout.scaleShape))")
+    }
+    return layout
   }
 
   /// Integer code relative to the offset: `clamp(round_half_even((x − m) / s), lo, hi)`; NaN gives 0 clamped.

@@ -78,6 +78,14 @@ public struct QParams: Sendable, Hashable {
     if dtype.isFloat && spec.qformulation == .minval {
       throw QuantizationError("\(dtype) supports only the zp formulation")
     }
+    if spec.qscheme == .symmetric && spec.qformulation == .zp && !dtype.isFloat && spec.floatRange == nil
+      && spec.effectiveScaleDType == .float32
+    {
+      return QParams(
+        scale: symmetricScales(min: min, max: max, bits: dtype.bitWidth),
+        zeroPoint: [Int32](repeating: Int32(dtype.symmetricZeroPoint), count: min.count), dtype: dtype,
+        granularity: spec.granularity, scaleShape: shape)
+    }
     var scales = [Float](repeating: 0, count: min.count)
     var zeros = [Int32](repeating: 0, count: min.count)
     var offsets: [Float]? = spec.qformulation == .minval ? [Float](repeating: 0, count: min.count) : nil
@@ -117,6 +125,24 @@ public struct QParams: Sendable, Hashable {
     return QParams(
       scale: scales, zeroPoint: zeros, offset: offsets, dtype: dtype, granularity: spec.granularity,
       scaleShape: shape)
+  }
+
+  /// Symmetric integer scales `max(|lo|, |hi|) / (2^(b−1) − 1)` with the guard, in one branch-free loop: the
+  /// general loop's arithmetic for the common weight-only case (float32 scales, no `float_range`).
+  static func symmetricScales(min: [Float], max: [Float], bits: Int) -> [Float] {
+    let half = Double((1 << (bits - 1)) - 1)
+    return [Float](unsafeUninitializedCapacity: min.count) { out, initialized in
+      min.withUnsafeBufferPointer { pl in
+        max.withUnsafeBufferPointer { ph in
+          for g in 0..<pl.count {
+            let ordered = pl[g] <= ph[g]  // false for an empty group (+∞, −∞) or NaN: the range [0, 0]
+            let (l, h) = (Double(ordered ? pl[g] : 0), Double(ordered ? ph[g] : 0))
+            out[g] = Swift.max(Float(Swift.max(Swift.abs(l), Swift.abs(h)) / half), epsilon)
+          }
+        }
+      }
+      initialized = min.count
+    }
   }
 
   /// Parameters from a tensor's own per-group min/max (the `static` calculator on one batch).
