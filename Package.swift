@@ -58,6 +58,9 @@ let package = Package(
     ),
 
     .executableTarget(
+      name: "calibrate-bench", dependencies: ["RecastQuantization", "RecastGraph", "RecastTensor"],
+      path: "Benchmarks/calibrate/Sources"),
+    .executableTarget(
       name: "quantize-bench", dependencies: ["RecastQuantization", "RecastTensor"], path: "Benchmarks/quantize/Sources"),
 
     .target(
