@@ -2,19 +2,13 @@ import Foundation
 import RecastQuantization
 import RecastTensor
 import Testing
+import TestSupport
 
-/// A small seeded generator (SplitMix64) so failures reproduce; the seed is in every failure message.
-struct SeededRandom: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+/// The shared seeded generator (SplitMix64); the seed is in every failure message.
+typealias SeededRandom = SeededGenerator
 
+extension SeededGenerator {
+  /// `n` normally distributed values (Box–Muller) times `scale`.
   mutating func normals(_ n: Int, scale: Float = 1) -> [Float] {
     (0..<n).map { _ in
       let u = Float.random(in: Float.ulpOfOne..<1, using: &self)

@@ -2,21 +2,12 @@ import Foundation
 import RecastGraph
 import RecastQuantization
 import RecastTensor
+import TestSupport
 
 /// Small graphs for placement tests, with TorchScript-style node names (`/<module>/<Op>`) so module paths are known.
 enum PlacementFixtures {
-  /// A seeded generator (SplitMix64) for weights and inputs; the seed is in every failure message.
-  struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
+  /// The shared seeded generator (SplitMix64) for weights and inputs; the seed is in every failure message.
+  typealias SeededGenerator = TestSupport.SeededGenerator
 
   static func random(_ shape: [Int], in range: ClosedRange<Float>, _ rng: inout SeededGenerator) -> Tensor {
     Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in Float.random(in: range, using: &rng) })
