@@ -124,10 +124,10 @@ public struct RecipeConfig: Sendable {
       spec.qformulation = try parse(text, node["qformulation"]!, QFormulation.init(rawValue:))
     }
     if let granularity = node["granularity"], granularity.mapping != nil {
-      let axis = integer(granularity["axis"])
+      let axis = granularity["axis"]?.intValue
       switch granularity["type"]?.string {
       case "per_channel": spec.granularity = .perChannel(axis: axis)
-      case "per_block": spec.granularity = .perBlock(axis: axis, blockSize: integer(granularity["block_size"]) ?? 0)
+      case "per_block": spec.granularity = .perBlock(axis: axis, blockSize: granularity["block_size"]?.intValue ?? 0)
       default: spec.granularity = .perTensor
       }
     }
@@ -135,7 +135,7 @@ public struct RecipeConfig: Sendable {
     if let name = node["range_calculator_cls"]?.string { spec.rangeCalculator = name }
     if let name = node["fake_quantize_cls"]?.string { spec.fakeQuantize = name }
     if let range = node["float_range"]?.sequence, range.count == 2 {
-      spec.floatRange = ClosedRangeBounds(min: number(range[0]), max: number(range[1]))
+      spec.floatRange = ClosedRangeBounds(min: range[0].numberValue, max: range[1].numberValue)
     }
     if let text = node["scale_dtype"]?.string {
       spec.scaleDType = try parse(text, node["scale_dtype"]!, ScaleDType.init(rawValue:))
@@ -147,7 +147,7 @@ public struct RecipeConfig: Sendable {
     func milestone(_ key: String, default value: Milestone?) -> Milestone? {
       guard let n = node[key] else { return value }
       if case .int(let step)? = n.scalar?.value { return .step(step) }
-      if let epoch = n["at_epoch"].flatMap(number) { return .epoch(epoch) }
+      if let epoch = n["at_epoch"]?.numberValue { return .epoch(epoch) }
       return nil
     }
     return QATSchedule(
@@ -168,8 +168,4 @@ public struct RecipeConfig: Sendable {
     return value
   }
 
-  private func integer(_ node: Node?) -> Int? {
-    if case .int(let i)? = node?.scalar?.value { return i }
-    return nil
-  }
 }

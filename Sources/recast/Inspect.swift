@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RecastDiagnostics
 import RecastGraph
+import RecastQuantization
 import RecastTensor
 
 /// `recast inspect MODEL`: the module tree, ops, inputs, outputs and parameter counts.
@@ -11,8 +12,8 @@ struct Inspect: ParsableCommand {
     discussion: """
       Module names and types come from the exporter: torch.export-based ONNX exports record module
       scopes and classes in node metadata; TorchScript exports encode the module path in node names
-      (/layer1/layer1.0/conv1/Conv is module layer1.0.conv1). Ops marked 'q' have quantized kernels
-      in QDQ runtimes and can take quantization specs.
+      (/layer1/layer1.0/conv1/Conv is module layer1.0.conv1). Ops marked 'q' can take quantization
+      specs (BatchNormalization is folded into its Conv in graph mode, not quantized by itself).
       """
   )
 
@@ -41,12 +42,8 @@ struct Inspect: ParsableCommand {
     FileHandle.standardOutput.write(Data(output.utf8))
   }
 
-  /// Op types with quantized kernels in QDQ runtimes (onnxruntime's QDQ transformer and its peers).
-  static let quantizable: Set<String> = [
-    "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "Concat", "MaxPool", "AveragePool", "GlobalAveragePool",
-    "Relu", "Sigmoid", "Tanh", "Softmax", "Gather", "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Split",
-    "Slice", "LayerNormalization", "BatchNormalization", "LeakyRelu", "HardSwish", "HardSigmoid", "Resize", "Pad",
-  ]
+  /// Op types Recast quantizes: the same catalog config resolution and placement use.
+  static let quantizable = QuantizableModel.quantizableOpTypes
 
   private func describe(_ value: ValueInfo) -> String {
     let type = value.elementType.map(\.onnxName) ?? "?"

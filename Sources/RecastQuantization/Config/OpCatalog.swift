@@ -100,3 +100,8 @@ enum OpCatalog {
     }
   }
 }
+
+extension QuantizableModel {
+  /// ONNX op types Recast can quantize (the list above), for tools that mark them (`recast inspect`).
+  public static var quantizableOpTypes: Set<String> { OpCatalog.quantizableTypes }
+}

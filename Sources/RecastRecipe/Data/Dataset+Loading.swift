@@ -40,8 +40,8 @@ extension Dataset {
       try check(inputs[info.name]!, against: info, set: name, at: inputsNode.span)
     }
     // start / samples select a contiguous range.
-    let start = integer(source["start"]) ?? 0
-    let samples = integer(source["samples"]) ?? (total - start)
+    let start = source["start"]?.intValue ?? 0
+    let samples = source["samples"]?.intValue ?? (total - start)
     guard start >= 0, samples >= 1, start + samples <= total else {
       throw DiagnosticError(
         .error("data.range", "data.\(name) selects samples \(start)..<\(start + samples), but the arrays hold \(total)",
@@ -59,8 +59,8 @@ extension Dataset {
       try checkFinite(tensor, name: key, set: name, offset: start, at: inputsNode.span)
     }
     return Dataset(
-      name: name, inputs: inputs, labels: labels, batchSize: integer(source["batch_size"]) ?? 32,
-      shuffle: source["shuffle"]?.scalar?.value == .bool(true), seed: UInt64(Swift.max(0, integer(source["seed"]) ?? 0)))
+      name: name, inputs: inputs, labels: labels, batchSize: source["batch_size"]?.intValue ?? 32,
+      shuffle: source["shuffle"]?.scalar?.value == .bool(true), seed: UInt64(Swift.max(0, source["seed"]?.intValue ?? 0)))
   }
 
   /// Reads `inputs`/`labels`: one `.npy` (for the first name), a map name → `.npy`, or an `.npz` keyed by name.
@@ -172,8 +172,4 @@ extension Dataset {
     }
   }
 
-  private static func integer(_ node: RecastYAML.Node?) -> Int? {
-    if case .int(let i)? = node?.scalar?.value { return i }
-    return nil
-  }
 }

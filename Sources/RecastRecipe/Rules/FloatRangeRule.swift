@@ -18,7 +18,7 @@ struct FloatRangeRule: LintRule {
     var findings: [Diagnostic] = []
     for range in allSpecs(context).compactMap({ $0["float_range"] }) {
       guard let items = range.sequence, items.count == 2 else { continue }
-      let low = number(items[0]), high = number(items[1])
+      let low = items[0].numberValue, high = items[1].numberValue
       if let low, low > 0 {
         findings.append(.error(id, "float_range minimum \(format(low)) is above 0; the range must contain 0", at: items[0].span))
       }
@@ -30,15 +30,6 @@ struct FloatRangeRule: LintRule {
       }
     }
     return findings
-  }
-}
-
-/// A scalar's numeric value (int or float), or nil.
-func number(_ node: Node) -> Double? {
-  switch node.scalar?.value {
-  case .int(let i)?: Double(i)
-  case .float(let d)?: d
-  default: nil
   }
 }
 
