@@ -9,9 +9,7 @@ extension Linter {
   /// that do not divide an axis, axes out of range, and a config that quantizes nothing.
   public func lint(path: String, model: Model) -> LintResult {
     var result = lint(path: path)
-    guard !result.diagnostics.hasErrors, let bytes = result.text.map({ Array($0.utf8) }),
-      let root = try? YAMLReader.parse(bytes: bytes, file: path)
-    else { return result }
+    guard !result.diagnostics.hasErrors, let root = result.root else { return result }
     result.diagnostics += modelFindings(root, file: path, model: model)
     result.diagnostics = result.diagnostics.sortedByLocation()
     return result

@@ -7,6 +7,8 @@ public struct LintResult: Sendable {
   public var file: String
   public var text: String?
   public var diagnostics: [Diagnostic]
+  /// The parsed document, when the file is a readable YAML mapping (model checks and `explain` reuse it).
+  public var root: Node? = nil
 }
 
 /// Lints recipes and presets: YAML syntax, the JSON Schema, and the semantic rules — every finding
@@ -47,7 +49,7 @@ public struct Linter: Sendable {
         : "a recipe or preset is a mapping of keys; found \(root.typeName)"
       return LintResult(file: file, text: text, diagnostics: [.error(root.isNull ? "yaml.empty" : "schema.type", message, at: root.span)])
     }
-    return LintResult(file: file, text: text, diagnostics: lint(root, file: file))
+    return LintResult(file: file, text: text, diagnostics: lint(root, file: file), root: root)
   }
 
   /// Lints a parsed document.

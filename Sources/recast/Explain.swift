@@ -49,7 +49,7 @@ struct Explain: ParsableCommand {
       FileHandle.standardError.write(Data(renderer.render(lint.diagnostics, format: .text).utf8))
       throw ExitCode(1)
     }
-    guard let text = lint.text, let root = try? YAMLReader.parse(text, file: recipe),
+    guard let root = lint.root,
       let resolved = PresetResolver(library: linter.presets).resolve(root, file: recipe).node
     else { throw ExitCode(1) }
     let config = RecipeConfig(resolved)
