@@ -65,6 +65,44 @@ public struct PresetLibrary: Sendable {
     return Self.builtinText(name) != nil ? .builtin(name: name) : nil
   }
 
+  /// Every definition of the name `name` visible from `file`, in search order (a path reference has one).
+  public func definitions(_ name: String, from file: String) -> [PresetSource] {
+    if name.contains("/") || name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+      return locate(name, from: file).map { [$0] } ?? []
+    }
+    let folder = (file as NSString).deletingLastPathComponent
+    let referrer = URL(fileURLWithPath: file).standardizedFileURL.path
+    var found: [PresetSource] = []
+    var seen: Set<String> = []
+    for directory in [folder.isEmpty ? "." : folder] + directories {
+      for ext in ["yaml", "yml"] {
+        let path = "\(directory)/\(name).\(ext)"
+        let standard = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard standard != referrer, !seen.contains(standard), FileManager.default.fileExists(atPath: path) else { continue }
+        seen.insert(standard)
+        found.append(.file(path: path))
+      }
+    }
+    if Self.builtinText(name) != nil { found.append(.builtin(name: name)) }
+    return found
+  }
+
+  /// The raw bytes of a preset, for digests and conflict checks.
+  public func bytes(_ source: PresetSource) -> [UInt8]? {
+    switch source {
+    case .builtin(let name): Self.builtinText(name).map { Array($0.utf8) }
+    case .file(let path): FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+    }
+  }
+
+  /// Two definitions of `name` with different contents, if any: `extends` by name would be ambiguous.
+  public func conflict(_ name: String, from file: String) -> (PresetSource, PresetSource)? {
+    let all = definitions(name, from: file)
+    guard let first = all.first else { return nil }
+    let reference = bytes(first)
+    return all.dropFirst().first { bytes($0) != reference }.map { (first, $0) }
+  }
+
   /// Every preset name visible from `file`: built-ins and the YAML files of the search folders.
   public func names(from file: String) -> [String] {
     let folder = (file as NSString).deletingLastPathComponent

@@ -21,6 +21,13 @@ public struct PresetResolver: Sendable {
     var base: Node?
     for entry in PresetLibrary.extendsEntries(of: root) {
       guard let name = entry.string, let source = library.locate(name, from: file) else { continue }
+      if let (first, second) = library.conflict(name, from: file) {
+        diagnostics.append(
+          .error(
+            "preset.conflict", "preset '\(name)' is defined twice, differently: \(first.label) and \(second.label)",
+            at: entry.span, help: "rename one of them, or extend it by path (e.g. './\(name).yaml')"))
+        continue
+      }
       if chain.contains(source.label) {
         diagnostics.append(
           .error(

@@ -61,12 +61,7 @@ struct Explain: ParsableCommand {
     FileHandle.standardOutput.write(Data(output.utf8))
   }
 
-  /// `file:line` of the rule behind a source, or nil for library defaults.
-  private func location(_ source: SpecSource, _ config: RecipeConfig) -> String? {
-    if source.isLibraryDefault { return nil }
-    if case .global(true) = source.scope { return nil }
-    return config.span(at: source.path).map { "\($0.file):\($0.start.line)" }
-  }
+  private func location(_ source: SpecSource, _ config: RecipeConfig) -> String? { config.location(of: source) }
 
   private func text(_ resolution: ConfigResolution, _ config: RecipeConfig) -> String {
     var lines: [String] = []

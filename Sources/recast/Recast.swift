@@ -13,6 +13,6 @@ struct Recast: ParsableCommand {
       Exit codes: 0 clean, 1 errors found, 64 usage error.
       """,
     version: version,
-    subcommands: [Lint.self, Validate.self, Inspect.self, Explain.self, Infer.self]
+    subcommands: [Run.self, Lint.self, Validate.self, Inspect.self, Explain.self, Infer.self, Presets.self]
   )
 }

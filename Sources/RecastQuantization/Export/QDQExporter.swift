@@ -17,7 +17,7 @@ import RecastTensor
 struct QDQExporter {
   let quantizer: Quantizer
 
-  func export(castTo16Bit: Bool) throws -> Model {
+  func export(castTo16Bit: Bool, opset requested: Int? = nil) throws -> Model {
     let plan = quantizer.plan
     let weights = try quantizer.preparedWeights()
     var graph = plan.graph
@@ -100,7 +100,18 @@ struct QDQExporter {
 
     var model = quantizer.template
     let oldOpset = model.defaultOpset ?? 17
-    let newOpset = max(oldOpset, opset)
+    if let requested {
+      guard requested >= max(oldOpset, opset) else {
+        throw QuantizationError(
+          "opset \(requested) was requested, but this model needs opset \(max(oldOpset, opset)) "
+            + (opset > oldOpset ? "for the quantized types it uses" : "(the source model's opset)"),
+          help: "raise 'opset' to \(max(oldOpset, opset)) or omit it")
+      }
+      guard requested <= Executor.latestOpset else {
+        throw QuantizationError("opset \(requested) was requested; Recast writes opsets up to \(Executor.latestOpset)")
+      }
+    }
+    let newOpset = max(oldOpset, opset, requested ?? 0)
     try OpsetUpgrade.upgrade(&graph, from: oldOpset, to: newOpset)
     if castTo16Bit { Float16Casting.apply(to: &graph) }
     model.graph = graph

@@ -105,9 +105,7 @@ extension Dataset {
 
   /// A path relative to the folder of the file that wrote it.
   static func resolve(_ path: String, node: RecastYAML.Node) -> URL {
-    if path.hasPrefix("/") { return URL(fileURLWithPath: path) }
-    let folder = URL(fileURLWithPath: node.span.file).deletingLastPathComponent()
-    return folder.appendingPathComponent(path).standardizedFileURL
+    RecipePath.resolve(path, declaredIn: node)
   }
 
   private static func readNPY(_ path: String, node: RecastYAML.Node) throws(DiagnosticError) -> Tensor {
