@@ -91,7 +91,13 @@ struct Run: ParsableCommand {
       return
     }
 
+    // Ctrl-C sets a flag the runner checks between batches and stages; the signal is unblocked in case the
+    // parent process started Recast with it blocked.
     signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     let progress = ProgressPrinter(mode: quiet ? .quiet : logFormat == .json ? .json : .text)
     let runner = RecipeRunner(
       setup: setup, events: { progress.handle($0) }, isCancelled: { interrupted.load(ordering: .relaxed) })

@@ -265,6 +265,70 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["model.onnx"])
   }
 
+  /// A full disk (a 48 KiB tmpfs; skipped where mounting is not permitted): a clear error, no temporary files
+  /// left, the existing output intact.
+  @Test func diskFullLeavesExistingOutputsIntact() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let mount = try runProcess(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=48k", "tmpfs", folder.path])
+    guard mount.status == 0 else {
+      print("skipped: cannot mount a tmpfs here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines)))")
+      return
+    }
+    defer { _ = try? runProcess(URL(fileURLWithPath: "/bin/umount"), [folder.path]) }
+    let out = folder.appendingPathComponent("out")
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    try Data("previous model".utf8).write(to: out.appendingPathComponent("digits.w8a8.qdq.onnx"))
+    let run = try recast(["run", "Examples/digits/w8a8_calibrated.yaml", "--output-dir", folder.path, "--quiet"])
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("no space left on device") && run.stderr.contains("no output was changed"), "\(run.stderr)")
+    #expect(try String(contentsOf: out.appendingPathComponent("digits.w8a8.qdq.onnx"), encoding: .utf8) == "previous model")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["digits.w8a8.qdq.onnx"])
+  }
+
+  /// Ctrl-C during calibration: exit 130, a message, and no output file (not even a temporary one).
+  @Test func interruptStopsCleanly() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let process = Process()
+    process.executableURL = recastExecutable
+    process.currentDirectoryURL = Paths.repositoryRoot
+    // 1,437 calibration batches of one sample: long enough to be interrupted mid-stage.
+    process.arguments = [
+      "run", "Examples/digits/w8a8_calibrated.yaml", "--output-dir", folder.path,
+      "--set", "data.calibration={inputs: Examples/digits/digits_train_x.npy, batch_size: 1}",
+    ]
+    let stderr = Pipe()
+    process.standardError = stderr
+    process.standardOutput = Pipe()
+    let seen = DispatchSemaphore(value: 0)
+    let collected = Collected()
+    stderr.fileHandleForReading.readabilityHandler = { handle in
+      let data = handle.availableData
+      if collected.append(data), collected.text.contains("samples") { seen.signal() }
+    }
+    try process.run()
+    #expect(seen.wait(timeout: .now() + 60) == .success, "calibration never reported progress")
+    kill(process.processIdentifier, SIGINT)
+    process.waitUntilExit()
+    stderr.fileHandleForReading.readabilityHandler = nil
+    #expect(process.terminationStatus == 130, "\(collected.text)")
+    #expect(collected.text.contains("interrupted; no output was written"), "\(collected.text)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+  }
+
+  /// Text collected from a pipe's handler thread.
+  final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    /// Appends; false at end of file.
+    func append(_ chunk: Data) -> Bool {
+      lock.withLock { data.append(chunk) }
+      return !chunk.isEmpty
+    }
+  }
+
   @Test func presetsListShowAndDiff() throws {
     let list = try recast(["presets", "list"])
     #expect(list.status == 0, "\(list.stderr)")

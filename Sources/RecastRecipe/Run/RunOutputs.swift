@@ -110,6 +110,12 @@ public struct OutputTransaction {
   }
 
   private static func reason(_ error: any Error) -> String {
+    switch (error as? CocoaError)?.code {
+    case .fileWriteOutOfSpace?: return "the disk is full (no space left on device)"
+    case .fileWriteNoPermission?: return "permission denied"
+    case .fileWriteVolumeReadOnly?: return "the file system is read-only"
+    default: break
+    }
     let nsError = error as NSError
     if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
       underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
