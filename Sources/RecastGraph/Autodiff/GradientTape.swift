@@ -10,6 +10,13 @@ public struct GradientTape: Sendable {
   /// Running means and variances after this batch (empty with `BatchNormMode.runningStatistics`).
   public let runningStatistics: [String: Tensor]
 
+  /// Names of the computed values the tape holds for `backward` (graph outputs included, constants excluded),
+  /// sorted: what the memory plan kept instead of freeing.
+  public var keptValues: [String] {
+    let plan = executor.plan
+    return values.indices.filter { values[$0] != nil && plan.initial[$0] == nil }.map { plan.names[$0] }.sorted()
+  }
+
   let executor: TrainingExecutor
   let values: [Tensor?]
   let shapes: [[Int]?]
