@@ -15,27 +15,35 @@ import Testing
     Node(name: "/\(op)", opType: op, inputs: inputs, outputs: outputs, attributes: attributes)
   }
 
-  static func ints(_ values: [Int]) -> Tensor { Tensor(shape: [values.count], scalars: values.map(Int64.init), dtype: .int64) }
+  static func ints(_ values: [Int]) -> Tensor {
+    Tensor(shape: [values.count], scalars: values.map(Int64.init), dtype: .int64)
+  }
 
   static func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
 
   /// Unary activations: (op, attributes, reference, input range, kinks to avoid, opset).
-  static let unaryCases: [(String, OrderedMap<String, Attribute>, @Sendable (Double) -> Double, ClosedRange<Double>, [Double], Int)] = [
-    ("Relu", [:], { max($0, 0) }, -2...2, [0], 17),
-    ("LeakyRelu", ["alpha": .float(0.1)], { $0 < 0 ? 0.1 * $0 : $0 }, -2...2, [0], 17),
-    ("Sigmoid", [:], sigmoid, -3...3, [], 17),
-    ("Tanh", [:], tanh, -2...2, [], 17),
-    ("HardSigmoid", ["alpha": .float(0.25), "beta": .float(0.5)], { min(max(0.25 * $0 + 0.5, 0), 1) }, -3...3, [-2, 2], 17),
-    ("HardSwish", [:], { $0 * min(max($0 / 6 + 0.5, 0), 1) }, -4...4, [-3, 3], 17),
-    ("Erf", [:], { Foundation.erf($0) }, -2...2, [], 17),
-    ("Gelu", [:], { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }, -3...3, [], 20),
-    ("Gelu", ["approximate": .string("tanh")],
-     { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }, -3...3, [], 20),
-    ("Sqrt", [:], { $0.squareRoot() }, 0.2...3, [], 17),
-    ("Exp", [:], exp, -2...2, [], 17),
-    ("Log", [:], log, 0.2...3, [], 17),
-    ("Clip", ["min": .float(-0.5), "max": .float(0.7)], { min(max($0, -0.5), 0.7) }, -2...2, [-0.5, 0.7], 6),
-  ]
+  static let unaryCases:
+    [(String, OrderedMap<String, Attribute>, @Sendable (Double) -> Double, ClosedRange<Double>, [Double], Int)] = [
+      ("Relu", [:], { max($0, 0) }, -2...2, [0], 17),
+      ("LeakyRelu", ["alpha": .float(0.1)], { $0 < 0 ? 0.1 * $0 : $0 }, -2...2, [0], 17),
+      ("Sigmoid", [:], sigmoid, -3...3, [], 17),
+      ("Tanh", [:], tanh, -2...2, [], 17),
+      (
+        "HardSigmoid", ["alpha": .float(0.25), "beta": .float(0.5)], { min(max(0.25 * $0 + 0.5, 0), 1) }, -3...3,
+        [-2, 2], 17
+      ),
+      ("HardSwish", [:], { $0 * min(max($0 / 6 + 0.5, 0), 1) }, -4...4, [-3, 3], 17),
+      ("Erf", [:], { Foundation.erf($0) }, -2...2, [], 17),
+      ("Gelu", [:], { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }, -3...3, [], 20),
+      (
+        "Gelu", ["approximate": .string("tanh")],
+        { 0.5 * $0 * (1 + tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }, -3...3, [], 20
+      ),
+      ("Sqrt", [:], { $0.squareRoot() }, 0.2...3, [], 17),
+      ("Exp", [:], exp, -2...2, [], 17),
+      ("Log", [:], log, 0.2...3, [], 17),
+      ("Clip", ["min": .float(-0.5), "max": .float(0.7)], { min(max($0, -0.5), 0.7) }, -2...2, [-0.5, 0.7], 6),
+    ]
 
   @Test(arguments: unaryCases.indices)
   func unaryActivation(_ index: Int) throws {
@@ -75,7 +83,9 @@ import Testing
     try GradientChecker.check(
       GradientCase(
         node: Self.node("Where", ["c", "x", "y2"]),
-        inputs: [("x", GradientChecker.random([2, 3], using: &rng)), ("y2", GradientChecker.random([3], using: &rng))],
+        inputs: [
+          ("x", GradientChecker.random([2, 3], using: &rng)), ("y2", GradientChecker.random([3], using: &rng)),
+        ],
         constants: ["c": condition]))
   }
 
@@ -124,7 +134,8 @@ import Testing
         ],
         constants: ["m": mean.float32, "v": variance.float32],
         reference: { inputs in
-          try R.batchNorm(epsilon: epsilon, training: mode == .batchStatistics)(Array(inputs[0..<3]) + [mean, variance])
+          try R.batchNorm(epsilon: epsilon, training: mode == .batchStatistics)(
+            Array(inputs[0..<3]) + [mean, variance])
         }, batchNorm: mode))
   }
 
@@ -155,7 +166,9 @@ import Testing
     var reference: R.Op
     switch variant {
     case 0:
-      attributes = ["strides": .ints([2, 1]), "pads": .ints([1, 0, 1, 2]), "dilations": .ints([1, 2]), "group": .int(2)]
+      attributes = [
+        "strides": .ints([2, 1]), "pads": .ints([1, 0, 1, 2]), "dilations": .ints([1, 2]), "group": .int(2),
+      ]
       x = GradientChecker.random([2, 4, 5, 6], using: &rng)
       w = GradientChecker.random([6, 2, 3, 2], using: &rng)
       reference = R.conv(strides: [2, 1], pads: [1, 0, 1, 2], dilations: [1, 2], group: 2)
@@ -194,12 +207,14 @@ import Testing
       attributes = [
         "strides": .ints([2, 3]), "pads": .ints([1, 0, 0, 1]), "output_padding": .ints([1, 1]), "group": .int(2),
       ]
-      reference = R.convTranspose(strides: [2, 3], pads: [1, 0, 0, 1], dilations: [1, 1], group: 2, outputPadding: [1, 1])
+      reference = R.convTranspose(
+        strides: [2, 3], pads: [1, 0, 0, 1], dilations: [1, 1], group: 2, outputPadding: [1, 1])
     case 1:
       x = GradientChecker.random([1, 2, 3, 4], using: &rng)
       w = GradientChecker.random([2, 2, 2, 2], using: &rng)
       attributes = ["dilations": .ints([2, 1]), "pads": .ints([0, 1, 1, 0])]
-      reference = R.convTranspose(strides: [1, 1], pads: [0, 1, 1, 0], dilations: [2, 1], group: 1, outputPadding: [0, 0])
+      reference = R.convTranspose(
+        strides: [1, 1], pads: [0, 1, 1, 0], dilations: [2, 1], group: 1, outputPadding: [0, 0])
     default:
       x = GradientChecker.random([2, 3, 4], using: &rng)
       w = GradientChecker.random([3, 2, 3], using: &rng)
@@ -229,13 +244,17 @@ import Testing
         reference: R.gemm(alpha: 0.5, beta: 1.5, transA: transA, transB: transB)))
   }
 
-  @Test(arguments: [([2, 3, 4], [4, 5]), ([3, 4], [2, 4, 5]), ([2, 1, 3, 4], [3, 4, 2]), ([4], [2, 4, 3]), ([2, 3, 4], [4]), ([4], [4])])
+  @Test(arguments: [
+    ([2, 3, 4], [4, 5]), ([3, 4], [2, 4, 5]), ([2, 1, 3, 4], [3, 4, 2]), ([4], [2, 4, 3]), ([2, 3, 4], [4]), ([4], [4]),
+  ])
   func matmul(aShape: [Int], bShape: [Int]) throws {
     var rng = SeededGenerator(seed: 43)
     try GradientChecker.check(
       GradientCase(
         node: Self.node("MatMul", ["a", "b"]),
-        inputs: [("a", GradientChecker.random(aShape, using: &rng)), ("b", GradientChecker.random(bShape, using: &rng))],
+        inputs: [
+          ("a", GradientChecker.random(aShape, using: &rng)), ("b", GradientChecker.random(bShape, using: &rng)),
+        ],
         reference: R.matmul))
   }
 
@@ -252,10 +271,13 @@ import Testing
       GradientCase(
         node: Self.node(
           "MaxPool", ["x"],
-          ["kernel_shape": .ints(p.kernel), "strides": .ints(p.strides), "pads": .ints(p.pads),
-           "dilations": .ints(p.dilations), "ceil_mode": .int(p.ceil ? 1 : 0)]),
+          [
+            "kernel_shape": .ints(p.kernel), "strides": .ints(p.strides), "pads": .ints(p.pads),
+            "dilations": .ints(p.dilations), "ceil_mode": .int(p.ceil ? 1 : 0),
+          ]),
         inputs: [("x", GradientChecker.distinct(p.shape, using: &rng))],
-        reference: R.pool(max: true, kernel: p.kernel, strides: p.strides, pads: p.pads, dilations: p.dilations, ceil: p.ceil)))
+        reference: R.pool(
+          max: true, kernel: p.kernel, strides: p.strides, pads: p.pads, dilations: p.dilations, ceil: p.ceil)))
   }
 
   @Test(arguments: [false, true])
@@ -265,17 +287,22 @@ import Testing
       GradientCase(
         node: Self.node(
           "AveragePool", ["x"],
-          ["kernel_shape": .ints([3, 2]), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 0]),
-           "ceil_mode": .int(1), "count_include_pad": .int(countIncludePad ? 1 : 0)]),
+          [
+            "kernel_shape": .ints([3, 2]), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 0]),
+            "ceil_mode": .int(1), "count_include_pad": .int(countIncludePad ? 1 : 0),
+          ]),
         inputs: [("x", GradientChecker.random([2, 2, 5, 4], using: &rng))],
-        reference: R.pool(max: false, kernel: [3, 2], strides: [2, 2], pads: [1, 1, 1, 0], ceil: true, countIncludePad: countIncludePad)))
+        reference: R.pool(
+          max: false, kernel: [3, 2], strides: [2, 2], pads: [1, 1, 1, 0], ceil: true, countIncludePad: countIncludePad)
+      ))
   }
 
   @Test func globalAveragePool() throws {
     var rng = SeededGenerator(seed: 59)
     try GradientChecker.check(
       GradientCase(
-        node: Self.node("GlobalAveragePool", ["x"]), inputs: [("x", GradientChecker.random([2, 3, 3, 2], using: &rng))],
+        node: Self.node("GlobalAveragePool", ["x"]),
+        inputs: [("x", GradientChecker.random([2, 3, 3, 2], using: &rng))],
         reference: R.globalAveragePool))
   }
 
@@ -288,18 +315,35 @@ import Testing
       (Self.node("Flatten", ["x"], ["axis": .int(2)]), [("x", x)], [:], 17),
       (Self.node("Reshape", ["x", "shape"]), [("x", x)], ["shape": Self.ints([4, -1])], 17),
       (Self.node("Transpose", ["x"], ["perm": .ints([1, 2, 0])]), [("x", x)], [:], 17),
-      (Self.node("Squeeze", ["x1", "axes"]), [("x1", GradientChecker.random([2, 1, 3], using: &rng))], ["axes": Self.ints([1])], 17),
+      (
+        Self.node("Squeeze", ["x1", "axes"]), [("x1", GradientChecker.random([2, 1, 3], using: &rng))],
+        ["axes": Self.ints([1])], 17
+      ),
       (Self.node("Unsqueeze", ["x", "axes"]), [("x", x)], ["axes": Self.ints([0, -1])], 17),
-      (Self.node("Concat", ["x", "x2"], ["axis": .int(1)]),
-       [("x", x), ("x2", GradientChecker.random([2, 2, 4], using: &rng))], [:], 17),
-      (Self.node("Split", ["x", "sizes"], outputs: ["y0", "y1"], ["axis": .int(2)]), [("x", x)], ["sizes": Self.ints([1, 3])], 17),
-      (Self.node("Slice", ["x", "starts", "ends", "axes", "steps"]), [("x", x)],
-       ["starts": Self.ints([3, 0]), "ends": Self.ints([0, 3]), "axes": Self.ints([2, 1]), "steps": Self.ints([-2, 2])], 17),
+      (
+        Self.node("Concat", ["x", "x2"], ["axis": .int(1)]),
+        [("x", x), ("x2", GradientChecker.random([2, 2, 4], using: &rng))], [:], 17
+      ),
+      (
+        Self.node("Split", ["x", "sizes"], outputs: ["y0", "y1"], ["axis": .int(2)]), [("x", x)],
+        ["sizes": Self.ints([1, 3])], 17
+      ),
+      (
+        Self.node("Slice", ["x", "starts", "ends", "axes", "steps"]), [("x", x)],
+        [
+          "starts": Self.ints([3, 0]), "ends": Self.ints([0, 3]), "axes": Self.ints([2, 1]),
+          "steps": Self.ints([-2, 2]),
+        ], 17
+      ),
       // Embedding lookup with a repeated and a negative index: rows accumulate.
-      (Self.node("Gather", ["table", "ids"]), [("table", GradientChecker.random([5, 3], using: &rng))],
-       ["ids": Tensor(shape: [2, 3], scalars: [Int64(1), 4, 1, 0, -1, 2], dtype: .int64)], 17),
-      (Self.node("Gather", ["x", "ids"], ["axis": .int(1)]), [("x", x)],
-       ["ids": Tensor(shape: [2], scalars: [Int64(2), 2], dtype: .int64)], 17),
+      (
+        Self.node("Gather", ["table", "ids"]), [("table", GradientChecker.random([5, 3], using: &rng))],
+        ["ids": Tensor(shape: [2, 3], scalars: [Int64(1), 4, 1, 0, -1, 2], dtype: .int64)], 17
+      ),
+      (
+        Self.node("Gather", ["x", "ids"], ["axis": .int(1)]), [("x", x)],
+        ["ids": Tensor(shape: [2], scalars: [Int64(2), 2], dtype: .int64)], 17
+      ),
       (Self.node("Identity", ["x"]), [("x", x)], [:], 17),
     ]
     let (node, inputs, constants, opset) = cases[variant]

@@ -60,7 +60,9 @@ import Testing
       inputs: [ValueInfo(name: "x", elementType: .float32, shape: [3])], outputs: ["y"],
       initializers: [("w", Tensor(shape: [3], floats: [1, 2, 3]))])
     let training = try TrainingExecutor(graph: g, opset: 17, trainable: ["w"])
-    let error = #expect(throws: AutodiffError.self) { try training.forward(["x": Tensor(shape: [3], floats: [1, 1, 1])]) }
+    let error = #expect(throws: AutodiffError.self) {
+      try training.forward(["x": Tensor(shape: [3], floats: [1, 1, 1])])
+    }
     #expect(error?.kind == .missingRule)
     #expect(error?.message.contains("'/head/ReduceMax' (ReduceMax)") == true)
     // Without a trainable value upstream the same node needs no rule.
@@ -80,7 +82,8 @@ import Testing
         Node(name: "gather", opType: "Gather", inputs: ["r", "ids"], outputs: ["y"]),
       ],
       inputs: [
-        ValueInfo(name: "x", elementType: .float32, shape: [3]), ValueInfo(name: "ids", elementType: .int64, shape: [2]),
+        ValueInfo(name: "x", elementType: .float32, shape: [3]),
+        ValueInfo(name: "ids", elementType: .int64, shape: [2]),
       ], outputs: ["y"], initializers: [("w", Tensor(shape: [3], floats: [1, 2, 3]))])
     let training = try TrainingExecutor(graph: g, opset: 17, trainable: ["w", "x"])
     let tape = try training.forward([
@@ -90,7 +93,9 @@ import Testing
     #expect(grads["w"]?.floats() == [0, 0, 2])
     #expect(grads["x"]?.floats() == [0, 0, 6])
     #expect(Set(grads.keys) == ["w", "x"])
-    let seedError = #expect(throws: AutodiffError.self) { try tape.backward(seed: ["h": Tensor(shape: [3], floats: [1, 1, 1])]) }
+    let seedError = #expect(throws: AutodiffError.self) {
+      try tape.backward(seed: ["h": Tensor(shape: [3], floats: [1, 1, 1])])
+    }
     #expect(seedError?.kind == .seed)
   }
 
@@ -163,7 +168,8 @@ import Testing
     let unbiasedVariance = try unbiased.forward(["x": x]).runningStatistics["v"]!.floats()[0]
     #expect(abs(unbiasedVariance - (0.75 * 2 + 0.25 * 20 / 3)) < 1e-6)
 
-    var frozen = try TrainingExecutor(graph: g, opset: 17, trainable: ["s"], options: .init(batchNorm: .runningStatistics))
+    var frozen = try TrainingExecutor(
+      graph: g, opset: 17, trainable: ["s"], options: .init(batchNorm: .runningStatistics))
     frozen.runningStatistics = training.runningStatistics
     let frozenTape = try frozen.forward(["x": x])
     #expect(frozenTape.runningStatistics.isEmpty)

@@ -51,7 +51,8 @@ public struct GradientTape: Sendable {
       guard value.dtype == .float32, value.shape == shapes[binding.slot] else {
         throw AutodiffError(
           .seed,
-          "the seed for '\(name)' is \(value.dtype) \(value.shape); the output is float32 \(shapes[binding.slot] ?? [])")
+          "the seed for '\(name)' is \(value.dtype) \(value.shape); the output is float32 \(shapes[binding.slot] ?? [])"
+        )
       }
       try accumulate(value, into: &gradients, slot: binding.slot)
     }

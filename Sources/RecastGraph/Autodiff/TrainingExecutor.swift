@@ -106,7 +106,8 @@ public struct TrainingExecutor: Sendable {
         throw AutodiffError(.unknownTrainable, "'\(name)' is \(type); only floating-point values can be trained")
       }
     }
-    let training = try TrainingGraph(graph, trainable: trainable, batchStatistics: options.batchNorm == .batchStatistics)
+    let training = try TrainingGraph(
+      graph, trainable: trainable, batchStatistics: options.batchNorm == .batchStatistics)
     var custom: [String: CustomKernel] = [:]
     for kernel in [TrainingGraph.batchNormKernel] + options.customKernels {
       custom[CustomKernel.key(domain: kernel.domain, opType: kernel.opType)] = kernel
@@ -119,7 +120,9 @@ public struct TrainingExecutor: Sendable {
     parameters = training.parameters
     runningStatistics = training.runningStatistics
     statisticsBound = options.batchNorm == .runningStatistics
-    boundTypes = training.parameters.merging(training.runningStatistics) { a, _ in a }.mapValues { ($0.dtype, $0.shape) }
+    boundTypes = training.parameters.merging(training.runningStatistics) { a, _ in a }.mapValues {
+      ($0.dtype, $0.shape)
+    }
 
     var slotOf: [String: Int] = [:]
     for (slot, name) in plan.names.enumerated() { slotOf[name] = slot }

@@ -80,7 +80,8 @@ struct TrainingGraph {
       }
     }
     // In batch-statistics mode the running statistics are usually read by no node: drop those from the plan.
-    let read = Set(nodes.flatMap(\.presentInputs) + nodes.flatMap { $0.subgraphs.flatMap { $0.outerScopeReferences() } })
+    let read = Set(
+      nodes.flatMap(\.presentInputs) + nodes.flatMap { $0.subgraphs.flatMap { $0.outerScopeReferences() } })
     for norm in batchNorms {
       for name in [norm.runningMean, norm.runningVariance] where !read.contains(name) {
         _ = graph.initializers.removeValue(forKey: name)

@@ -5,7 +5,8 @@ public import RecastTensor
 public enum Loss {
   /// Mean cross-entropy of `logits [N, C]` against class `labels` (N integers in `0..<C`):
   /// `L = −(1/N) Σₙ log softmax(logitsₙ)[labelₙ]`, `dL/dlogits = (softmax(logits) − onehot(labels)) / N`.
-  public static func crossEntropy(logits: Tensor, labels: [Int]) throws(TensorError) -> (loss: Double, gradient: Tensor) {
+  public static func crossEntropy(logits: Tensor, labels: [Int]) throws(TensorError) -> (loss: Double, gradient: Tensor)
+  {
     guard logits.dtype == .float32, logits.rank == 2 else {
       throw TensorError("cross_entropy: logits must be float32 [N, C]; found \(logits.dtype) \(logits.shape)")
     }
@@ -38,8 +39,9 @@ public enum Loss {
     prediction: Tensor, target: Tensor
   ) throws(TensorError) -> (loss: Double, gradient: Tensor) {
     guard prediction.dtype == .float32, target.dtype == .float32, prediction.shape == target.shape else {
-      throw TensorError("mse: prediction \(prediction.dtype) \(prediction.shape) and target \(target.dtype) "
-        + "\(target.shape) must be float32 of one shape")
+      throw TensorError(
+        "mse: prediction \(prediction.dtype) \(prediction.shape) and target \(target.dtype) "
+          + "\(target.shape) must be float32 of one shape")
     }
     let difference = try Tensor.binary(.sub, prediction, target)
     let n = Swift.max(prediction.count, 1)

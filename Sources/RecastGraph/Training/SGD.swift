@@ -26,8 +26,9 @@ public struct SGD: Sendable {
     for name in parameters.keys.sorted() {
       guard let gradient = gradients[name], let parameter = parameters[name] else { continue }
       guard gradient.shape == parameter.shape, gradient.dtype == .float32, parameter.dtype == .float32 else {
-        throw TensorError("sgd: '\(name)' is \(parameter.dtype) \(parameter.shape); its gradient \(gradient.dtype) "
-          + "\(gradient.shape)")
+        throw TensorError(
+          "sgd: '\(name)' is \(parameter.dtype) \(parameter.shape); its gradient \(gradient.dtype) "
+            + "\(gradient.shape)")
       }
       var g = gradient.scalars(as: Float.self)
       var p = parameter.scalars(as: Float.self)

@@ -67,7 +67,8 @@ extension Tensor {
   public static func batchNormInferenceGradients(
     _ x: Tensor, scale: Tensor, mean: Tensor, variance: Tensor, epsilon: Float, outputGradient dy: Tensor
   ) throws(TensorError) -> (input: Tensor, scale: Tensor, bias: Tensor) {
-    try batchNormGradients(x, scale: scale, mean: mean, variance: variance, epsilon: epsilon, dy, batchStatistics: false)
+    try batchNormGradients(
+      x, scale: scale, mean: mean, variance: variance, epsilon: epsilon, dy, batchStatistics: false)
   }
 
   private static func batchNormGradients(

@@ -157,7 +157,9 @@ extension Tensor {
     _ x: UnsafePointer<Float>, channels: Int, geometry g: SpatialGeometry, into col: UnsafeMutablePointer<Float>
   ) {
     let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
-    let (kh, kw, sh, sw, dh, dw) = (g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1])
+    let (kh, kw, sh, sw, dh, dw) = (
+      g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1]
+    )
     let (pt, pl) = (g.padBegin[0], g.padBegin[1])
     let rows = channels * kh * kw
     parallelFor(rows, grain: Swift.max(1, (1 << 14) / Swift.max(outH * outW, 1))) { range in

@@ -18,7 +18,8 @@ extension Tensor {
     dilations: [Int]? = nil, ceilMode: Bool = false, autoPad: AutoPad = .notSet, countIncludePad: Bool = false
   ) throws(TensorError) -> Tensor {
     try poolGradient(
-      nil, inputShape, dy, isMax: false, kernelShape, strides, pads, dilations, ceilMode, autoPad, countIncludePad: countIncludePad)
+      nil, inputShape, dy, isMax: false, kernelShape, strides, pads, dilations, ceilMode, autoPad,
+      countIncludePad: countIncludePad)
   }
 
   /// `x` is needed for MaxPool only (AveragePool passes `nil` and the input shape).
@@ -35,7 +36,8 @@ extension Tensor {
     }
     if shape.count == 3 {
       let dx = try poolGradient(
-        x?.unsqueezedSpatial(), [shape[0], shape[1], 1, shape[2]], dy.unsqueezedSpatial(), isMax: isMax, [1] + kernelShape, strides.map { [1] + $0 },
+        x?.unsqueezedSpatial(), [shape[0], shape[1], 1, shape[2]], dy.unsqueezedSpatial(), isMax: isMax,
+        [1] + kernelShape, strides.map { [1] + $0 },
         pads.map { [0, $0[0], 0, $0[1]] }, dilations.map { [1] + $0 }, ceilMode, autoPad,
         countIncludePad: countIncludePad)
       return dx.squeezedSpatial()
@@ -49,7 +51,9 @@ extension Tensor {
     if isMax && x == nil { throw TensorError("\(op): the input is needed") }
     let planes = shape[0] * shape[1]
     let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
-    let (kh, kw, sh, sw, dh, dw) = (g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1])
+    let (kh, kw, sh, sw, dh, dw) = (
+      g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1]
+    )
     let (pt, pl) = (g.padBegin[0], g.padBegin[1])
     // Per output row/column: first in-input tap, in-input tap count, padded tap count (as the forward computes).
     let rowsH = windows(outH, stride: sh, pad: pt, dilation: dh, kernel: kh, input: inH, limit: inH + g.padEnd[0])

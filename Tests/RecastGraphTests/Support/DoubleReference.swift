@@ -121,7 +121,9 @@ enum DoubleReference {
       let keptStrides = Shape.strides(kept)
       for i in 0..<x.count {
         var target = 0
-        for axis in 0..<rank where !resolved.contains(axis) { target += (i / strides[axis]) % x.shape[axis] * keptStrides[axis] }
+        for axis in 0..<rank where !resolved.contains(axis) {
+          target += (i / strides[axis]) % x.shape[axis] * keptStrides[axis]
+        }
         y.values[target] += x.values[i]
       }
       if mean {
@@ -179,7 +181,8 @@ enum DoubleReference {
                     let (yy, xx) = (i * s[0] - gh.0 + a * d[0], j * s[1] - gw.0 + b * d[1])
                     guard yy >= 0, yy < h, xx >= 0, xx < wd else { continue }
                     total +=
-                      x.values[((image * c + g * cg + ic) * h + yy) * wd + xx] * w.values[((oc * cg + ic) * kh + a) * kw + b]
+                      x.values[((image * c + g * cg + ic) * h + yy) * wd + xx]
+                      * w.values[((oc * cg + ic) * kh + a) * kw + b]
                   }
                 }
               }
@@ -249,8 +252,10 @@ enum DoubleReference {
       let p = oneD ? [0, pads[0], 0, pads[1]] : pads
       let d = (dilations.map { oneD ? [1] + $0 : $0 }) ?? [1, 1]
       let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-      let gh = axisGeometry(input: h, kernel: k[0], stride: s[0], dilation: d[0], pads: (p[0], p[2]), autoPad: "", ceil: ceil)
-      let gw = axisGeometry(input: wd, kernel: k[1], stride: s[1], dilation: d[1], pads: (p[1], p[3]), autoPad: "", ceil: ceil)
+      let gh = axisGeometry(
+        input: h, kernel: k[0], stride: s[0], dilation: d[0], pads: (p[0], p[2]), autoPad: "", ceil: ceil)
+      let gw = axisGeometry(
+        input: wd, kernel: k[1], stride: s[1], dilation: d[1], pads: (p[1], p[3]), autoPad: "", ceil: ceil)
       var y = DTensor(zeros: [n, c, gh.2, gw.2])
       for plane in 0..<n * c {
         for i in 0..<gh.2 {

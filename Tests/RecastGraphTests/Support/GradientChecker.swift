@@ -31,8 +31,11 @@ enum GradientChecker {
     let outputs = c.node.presentOutputs
     let graph = Graph(
       name: "check", nodes: [c.node],
-      inputs: c.inputs.map { ValueInfo(name: $0.name, elementType: .float32, shape: $0.value.shape.map { .fixed($0) }) },
-      outputs: outputs.map { ValueInfo(name: $0) }, initializers: OrderedMap(c.constants.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+      inputs: c.inputs.map {
+        ValueInfo(name: $0.name, elementType: .float32, shape: $0.value.shape.map { .fixed($0) })
+      },
+      outputs: outputs.map { ValueInfo(name: $0) },
+      initializers: OrderedMap(c.constants.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
     let training = try TrainingExecutor(
       graph: graph, opset: c.opset, trainable: Set(c.inputs.map(\.name)), options: .init(batchNorm: c.batchNorm))
     var feeds: [String: Tensor] = [:]
@@ -57,7 +60,8 @@ enum GradientChecker {
       #expect(got.shape == forward[k].shape, "\(c.node.opType) output \(name) shape", sourceLocation: sourceLocation)
       let scale = 1 + (forward[k].values.map(abs).max() ?? 0)
       let worst = zip(got.values, forward[k].values).map { abs($0 - $1) }.max() ?? 0
-      #expect(worst <= 1e-4 * scale, "\(c.node.opType) forward differs from the Double reference by \(worst) (seed \(seed))",
+      #expect(
+        worst <= 1e-4 * scale, "\(c.node.opType) forward differs from the Double reference by \(worst) (seed \(seed))",
         sourceLocation: sourceLocation)
     }
     func loss(_ arguments: [DTensor?]) throws -> Double {
@@ -69,7 +73,9 @@ enum GradientChecker {
     for (name, value) in c.inputs {
       guard let position = c.node.inputs.firstIndex(of: name) else { continue }
       let analytic = DTensor(gradients[name]!)
-      #expect(analytic.shape == value.shape, "gradient of \(name) has shape \(analytic.shape)", sourceLocation: sourceLocation)
+      #expect(
+        analytic.shape == value.shape, "gradient of \(name) has shape \(analytic.shape)", sourceLocation: sourceLocation
+      )
       var numeric = [Double](repeating: 0, count: value.count)
       for i in 0..<value.count {
         let h = 1e-6 * max(1, abs(value.values[i]))
@@ -101,7 +107,9 @@ enum GradientChecker {
   static func executorReference(graph: Graph, constants: [String: Tensor], opset: Int) throws -> DoubleReference.Op {
     var wide = graph
     wide.inputs = graph.inputs.map { ValueInfo(name: $0.name, elementType: .float64, shape: $0.shape) }
-    for (name, tensor) in constants where tensor.dtype == .float32 { wide.initializers[name] = try tensor.cast(to: .float64) }
+    for (name, tensor) in constants where tensor.dtype == .float32 {
+      wide.initializers[name] = try tensor.cast(to: .float64)
+    }
     let executor = try Executor(graph: wide, opset: opset)
     let node = graph.nodes[0]
     let inputNames = Set(graph.inputs.map(\.name))
