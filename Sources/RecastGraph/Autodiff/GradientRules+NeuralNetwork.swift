@@ -101,6 +101,9 @@ extension GradientRules {
       let axis = site.node.int("axis", default: -1)
       let epsilon = site.node.float("epsilon", default: 1e-5)
       return .init(savingInputs: [0, 1]) { c in
+        if c.outputGradients.dropFirst().contains(where: { $0 != nil }) {
+          throw AutodiffError(.missingRule, "gradients through the Mean and InvStdDev outputs are not supported")
+        }
         let r = try layerNormGradients(
           c.input(0), scale: c.input(1), dy: c.gradient(), axis: axis, epsilon: epsilon,
           biasShape: c.inputShapes.count > 2 ? c.inputShapes[2] : nil)
