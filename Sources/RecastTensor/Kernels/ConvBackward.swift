@@ -1,0 +1,193 @@
+extension Tensor {
+  /// Gradients of ONNX `Conv` (`y = conv(x, W) + b`, 1-D or 2-D, any group, strides, pads, dilations, auto_pad)
+  /// with respect to the operands flagged in `need` (`[x, W, b]`), given `dy` of `y`'s shape.
+  ///
+  /// - `dx = ConvTranspose(dy, W)` with the conv's geometry and the output padding that restores `x`'s size.
+  /// - `dW[g] = Σₙ dy[n, g] · im2col(x[n, g])ᵀ` per group, one `cblas_sgemm` per image and group.
+  /// - `db[m] = Σ dy[:, m, …]`.
+  public static func convGradients(
+    _ x: Tensor, weight w: Tensor, outputGradient dy: Tensor, strides: [Int]? = nil, pads: [Int]? = nil,
+    dilations: [Int]? = nil, group: Int = 1, autoPad: AutoPad = .notSet, need: [Bool] = [true, true, true]
+  ) throws(TensorError) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+    guard x.dtype == .float32, w.dtype == .float32, dy.dtype == .float32 else {
+      throw TensorError("Conv gradient: operands must be float32")
+    }
+    guard x.rank == 3 || x.rank == 4, w.rank == x.rank, dy.rank == x.rank else {
+      throw TensorError("Conv gradient: only 1-D and 2-D convolutions are supported (X \(x.shape), W \(w.shape))")
+    }
+    if x.rank == 3 {
+      let r = try convGradients(
+        x.unsqueezedSpatial(), weight: w.unsqueezedSpatial(), outputGradient: dy.unsqueezedSpatial(),
+        strides: strides.map { [1] + $0 }, pads: pads.map { [0, $0[0], 0, $0[1]] },
+        dilations: dilations.map { [1] + $0 }, group: group, autoPad: autoPad, need: need)
+      return (r.input?.squeezedSpatial(), r.weight?.squeezedSpatial(), r.bias)
+    }
+    let g = try SpatialGeometry(
+      op: "Conv", input: Array(x.shape[2...]), kernel: Array(w.shape[2...]), strides: strides, dilations: dilations,
+      pads: pads, autoPad: autoPad)
+    guard dy.shape == [x.shape[0], w.shape[0]] + g.output else {
+      throw TensorError("Conv gradient: dY \(dy.shape) does not match the output of X \(x.shape) and W \(w.shape)")
+    }
+    var dx: Tensor?
+    if need.count > 0 && need[0] {
+      var outputPadding: [Int] = []
+      for i in 0..<2 {
+        let span = (g.kernel[i] - 1) * g.dilations[i] + 1
+        outputPadding.append(g.input[i] - ((g.output[i] - 1) * g.strides[i] + span - g.padBegin[i] - g.padEnd[i]))
+      }
+      dx = try convTranspose(
+        dy, weight: w, strides: g.strides, pads: g.padBegin + g.padEnd, dilations: g.dilations, group: group,
+        outputPadding: outputPadding)
+    }
+    let dw = need.count > 1 && need[1] ? try unfoldedProduct(unfolded: x, other: dy, geometry: g, group: group) : nil
+    let db = need.count > 2 && need[2] ? try dy.reduced(.sum, axes: [0, 2, 3], keepDims: false) : nil
+    return (dx, dw, db)
+  }
+
+  /// Gradients of ONNX `ConvTranspose` (1-D or 2-D; pads resolved from `outputShape` or SAME auto_pad exactly as
+  /// the forward does) with respect to the operands flagged in `need` (`[x, W, b]`).
+  ///
+  /// - `dx = Conv(dy, W)` with the same strides, pads, dilations and group.
+  /// - `dW[g] = Σₙ x[n, g] · im2col(dy[n, g])ᵀ` per group (dy unfolded with the conv geometry that maps it back
+  ///   onto `x`'s grid).
+  /// - `db[m] = Σ dy[:, m, …]`.
+  public static func convTransposeGradients(
+    _ x: Tensor, weight w: Tensor, outputGradient dy: Tensor, strides: [Int]? = nil, pads: [Int]? = nil,
+    dilations: [Int]? = nil, group: Int = 1, autoPad: AutoPad = .notSet, outputPadding: [Int]? = nil,
+    outputShape: [Int]? = nil, need: [Bool] = [true, true, true]
+  ) throws(TensorError) -> (input: Tensor?, weight: Tensor?, bias: Tensor?) {
+    guard x.dtype == .float32, w.dtype == .float32, dy.dtype == .float32 else {
+      throw TensorError("ConvTranspose gradient: operands must be float32")
+    }
+    guard x.rank == 3 || x.rank == 4, w.rank == x.rank, dy.rank == x.rank else {
+      throw TensorError("ConvTranspose gradient: only 1-D and 2-D are supported (X \(x.shape), W \(w.shape))")
+    }
+    if x.rank == 3 {
+      let r = try convTransposeGradients(
+        x.unsqueezedSpatial(), weight: w.unsqueezedSpatial(), outputGradient: dy.unsqueezedSpatial(),
+        strides: strides.map { [1] + $0 }, pads: pads.map { [0, $0[0], 0, $0[1]] },
+        dilations: dilations.map { [1] + $0 }, group: group, autoPad: autoPad,
+        outputPadding: outputPadding.map { [0] + $0 }, outputShape: outputShape.map { [1] + Array($0.suffix(1)) },
+        need: need)
+      return (r.input?.squeezedSpatial(), r.weight?.squeezedSpatial(), r.bias)
+    }
+    let input = Array(x.shape[2...])
+    let kernel = Array(w.shape[2...])
+    let strides = strides ?? [1, 1]
+    let dilations = dilations ?? [1, 1]
+    let outputPadding = outputPadding ?? [0, 0]
+    var padBegin = Array((pads ?? [0, 0, 0, 0])[..<2])
+    var padEnd = Array((pads ?? [0, 0, 0, 0])[2...])
+    let explicitShape =
+      outputShape.map { Array($0.suffix(2)) }
+      ?? (autoPad == .sameUpper || autoPad == .sameLower ? [input[0] * strides[0], input[1] * strides[1]] : nil)
+    for i in 0..<2 {
+      let full = strides[i] * (input[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1
+      if let explicitShape {
+        let total = full - explicitShape[i]
+        padBegin[i] = autoPad == .sameUpper ? total / 2 : total - total / 2
+        padEnd[i] = total - padBegin[i]
+      } else if autoPad == .valid {
+        padBegin[i] = 0
+        padEnd[i] = 0
+      }
+    }
+    let output = Array(dy.shape[2...])
+    // The conv that reads dy's grid and lands on x's grid (the output_padding rows are read by no tap).
+    var g = try SpatialGeometry(
+      op: "ConvTranspose", input: output, kernel: kernel, strides: strides, dilations: dilations,
+      pads: padBegin + padEnd, autoPad: .notSet)
+    g.output = input
+    var dx: Tensor?
+    if need.count > 0 && need[0] {
+      let full = try conv(
+        dy, weight: w, strides: strides, pads: padBegin + padEnd, dilations: dilations, group: group)
+      dx =
+        full.shape == x.shape
+        ? full : try full.sliced(starts: [0, 0], ends: [input[0], input[1]], axes: [2, 3])
+    }
+    let dw = need.count > 1 && need[1] ? try unfoldedProduct(unfolded: dy, other: x, geometry: g, group: group) : nil
+    let db = need.count > 2 && need[2] ? try dy.reduced(.sum, axes: [0, 2, 3], keepDims: false) : nil
+    return (dx, dw, db)
+  }
+
+  /// `R[g] = Σₙ other[n, g] [og, P] · im2col(unfolded[n, g]) [ug·K, P]ᵀ` for each group `g`, shaped
+  /// `[O, U/group, *kernel]`: the weight gradient of a convolution that unfolds `unfolded` with `geometry`
+  /// (whose output grid `P` is `other`'s spatial grid).
+  static func unfoldedProduct(
+    unfolded u: Tensor, other o: Tensor, geometry g: SpatialGeometry, group: Int
+  ) throws(TensorError) -> Tensor {
+    let (n, uc, oc) = (u.shape[0], u.shape[1], o.shape[1])
+    guard group > 0, uc % group == 0, oc % group == 0, Array(o.shape[2...]) == g.output else {
+      throw TensorError("convolution weight gradient: \(u.shape) and \(o.shape) with group \(group) are inconsistent")
+    }
+    let (ug, og) = (uc / group, oc / group)
+    let taps = g.kernel[0] * g.kernel[1]
+    let rows = ug * taps
+    let planeU = g.input[0] * g.input[1]
+    let planeO = g.output[0] * g.output[1]
+    var result = Tensor(zeros: .float32, shape: [oc, ug] + g.kernel)
+    guard n > 0, rows > 0, planeO > 0 else { return result }
+    var column = [Float](repeating: 0, count: rows * planeO)
+    u.withUnsafeBufferPointer(as: Float.self) { pu in
+      o.withUnsafeBufferPointer(as: Float.self) { po in
+        result.withUnsafeMutableBufferPointer(as: Float.self) { pr in
+          column.withUnsafeMutableBufferPointer { pc in
+            guard let ub = pu.baseAddress, let ob = po.baseAddress, let rb = pr.baseAddress, let col = pc.baseAddress
+            else { return }
+            for image in 0..<n {
+              for gi in 0..<group {
+                unfold(ub + (image * uc + gi * ug) * planeU, channels: ug, geometry: g, into: col)
+                // R_g [og, ug·K] += O_g [og, P] · colᵀ [P, ug·K]
+                sgemm(
+                  transA: false, transB: true, m: og, n: rows, k: planeO, alpha: 1,
+                  a: ob + (image * oc + gi * og) * planeO, lda: planeO, b: col, ldb: planeO, beta: 1,
+                  c: rb + gi * og * rows, ldc: rows)
+              }
+            }
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  /// im2col of one group `[C, H, W]` into `[C·kh·kw, outH·outW]` (zeros where a tap falls in the padding).
+  private static func unfold(
+    _ x: UnsafePointer<Float>, channels: Int, geometry g: SpatialGeometry, into col: UnsafeMutablePointer<Float>
+  ) {
+    let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
+    let (kh, kw, sh, sw, dh, dw) = (
+      g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1]
+    )
+    let (pt, pl) = (g.padBegin[0], g.padBegin[1])
+    let rows = channels * kh * kw
+    parallelFor(rows, grain: Swift.max(1, (1 << 14) / Swift.max(outH * outW, 1))) { range in
+      for row in range {
+        let kj = row % kw
+        let ki = (row / kw) % kh
+        let plane = x + (row / (kw * kh)) * inH * inW
+        var target = col + row * outH * outW
+        for oh in 0..<outH {
+          let ih = oh * sh - pt + ki * dh
+          if ih < 0 || ih >= inH {
+            target.update(repeating: 0, count: outW)
+          } else {
+            let line = plane + ih * inW
+            for ow in 0..<outW {
+              let iw = ow * sw - pl + kj * dw
+              target[ow] = iw >= 0 && iw < inW ? line[iw] : 0
+            }
+          }
+          target += outW
+        }
+      }
+    }
+  }
+
+  /// `[N, C, L]` → `[N, C, 1, L]` (1-D convolutions run as 2-D).
+  func unsqueezedSpatial() -> Tensor { reshaped([shape[0], shape[1], 1, shape[2]]) }
+
+  /// `[N, C, 1, L]` → `[N, C, L]`.
+  func squeezedSpatial() -> Tensor { reshaped([shape[0], shape[1], shape[3]]) }
+}
