@@ -19,6 +19,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
   ],
   targets: [
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
@@ -39,7 +40,10 @@ let package = Package(
     ),
     .target(
       name: "RecastGraph",
-      dependencies: ["RecastTensor", "RecastDiagnostics", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      dependencies: [
+        "RecastTensor", "RecastDiagnostics", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ],
       swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
     ),
     .target(

@@ -1,6 +1,7 @@
 import Foundation
 import RecastGraph
 import RecastTensor
+import TestSupport
 import Testing
 
 /// Executor behaviour on small graphs: input checks, error messages, observation, `If` and NPZ round trips.
@@ -136,5 +137,27 @@ import Testing
     #expect(decoded.map(\.name) == ["a", "b"])
     #expect(decoded.map(\.tensor) == arrays.map(\.tensor))
     #expect(throws: (any Error).self) { try NPZ.decode([1, 2, 3]) }
+  }
+
+  /// `np.savez_compressed` output (deflated entries), written by numpy itself, reads back exactly.
+  @Test func compressedNPZFromNumpyReads() throws {
+    guard let python = oraclePython else {
+      if Paths.isCI { Issue.record("Python with numpy not found (set RECAST_PYTHON)") }
+      return
+    }
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("recast-\(UUID().uuidString).npz")
+    defer { try? FileManager.default.removeItem(at: url) }
+    let script = """
+      import sys, numpy as np
+      np.savez_compressed(sys.argv[1], x=np.arange(6000, dtype=np.float32).reshape(60, 100) / 7,
+                          ids=np.array([[1, 2], [3, 4]], dtype=np.int64))
+      """
+    let made = try runProcess(python, ["-c", script, url.path])
+    #expect(made.status == 0, "\(made.stderr)")
+    let arrays = try NPZ.read(contentsOf: url)
+    #expect(arrays.map(\.name) == ["x", "ids"])
+    #expect(arrays[0].tensor.shape == [60, 100])
+    #expect(arrays[0].tensor.scalars(as: Float.self) == (0..<6000).map { Float($0) / 7 })
+    #expect(arrays[1].tensor.scalars(as: Int64.self) == [1, 2, 3, 4])
   }
 }

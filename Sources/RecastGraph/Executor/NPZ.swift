@@ -1,10 +1,11 @@
 public import Foundation
 public import RecastTensor
+import ZIPFoundation
 
 /// NumPy `.npz` archives: a zip of `.npy` files, one per named array.
 ///
 /// Writing produces an uncompressed ("stored") zip, as `np.savez` does. Reading accepts stored entries (including
-/// numpy's zip64 extra fields) and rejects compressed archives (`np.savez_compressed`) with a clear message.
+/// numpy's zip64 extra fields) directly, and deflated ones (`np.savez_compressed`) through ZIPFoundation.
 public enum NPZ {
   /// Reads every array of the archive at `url`, in archive order (`.npy` suffixes dropped from the names).
   public static func read(contentsOf url: URL) throws -> [(name: String, tensor: Tensor)] {
@@ -66,9 +67,13 @@ public enum NPZ {
         extra += 4 + size
       }
       guard method == 0 else {
-        throw NPY.Error(
-          "entry '\(name)' is compressed (zip method \(method)); compressed .npz (np.savez_compressed) is not "
-            + "supported; save with np.savez")
+        guard method == 8 else {
+          throw NPY.Error("entry '\(name)' uses zip compression method \(method); .npz entries are stored or deflated")
+        }
+        let tensor = try NPY.decode(inflate(name, from: bytes))
+        result.append((name.hasSuffix(".npy") ? String(name.dropLast(4)) : name, tensor))
+        cursor += 46 + nameLength + extraLength + commentLength
+        continue
       }
       guard localOffset + 30 <= bytes.count, u32(localOffset) == 0x0403_4b50 else {
         throw NPY.Error("corrupt zip local header for '\(name)'")
@@ -80,6 +85,22 @@ public enum NPZ {
       cursor += 46 + nameLength + extraLength + commentLength
     }
     return result
+  }
+
+  /// The uncompressed bytes of the deflated entry `name` (CRC checked).
+  private static func inflate(_ name: String, from bytes: [UInt8]) throws -> [UInt8] {
+    do {
+      let archive = try Archive(data: Data(bytes), accessMode: .read)
+      guard let entry = archive[name] else { throw NPY.Error("entry '\(name)' is missing") }
+      var out: [UInt8] = []
+      out.reserveCapacity(Int(entry.uncompressedSize))
+      _ = try archive.extract(entry) { chunk in out += chunk }
+      return out
+    } catch let error as NPY.Error {
+      throw error
+    } catch {
+      throw NPY.Error("entry '\(name)' cannot be decompressed: \(error)")
+    }
   }
 
   /// The archive bytes for `arrays` (each stored as `NAME.npy`, uncompressed).
