@@ -61,6 +61,20 @@ let package = Package(
       swiftSettings: strictSettings
     ),
 
+    // The seed's workflows as small programs over the library API (Examples/Programs).
+    .target(
+      name: "ExampleSupport", dependencies: ["RecastGraph", "RecastTensor"], path: "Examples/Programs/Shared"),
+    .executableTarget(
+      name: "example-w8-weight-only", dependencies: ["ExampleSupport", "RecastQuantization", "RecastGraph"],
+      path: "Examples/Programs/WeightOnly"),
+    .executableTarget(
+      name: "example-w8a8-calibrated", dependencies: ["ExampleSupport", "RecastQuantization", "RecastGraph"],
+      path: "Examples/Programs/Calibrated"),
+    .executableTarget(
+      name: "example-minilm-w8a8",
+      dependencies: ["ExampleSupport", "RecastQuantization", "RecastGraph", "RecastTensor"],
+      path: "Examples/Programs/MiniLM"),
+
     .executableTarget(
       name: "calibrate-bench", dependencies: ["RecastQuantization", "RecastGraph", "RecastTensor"],
       path: "Benchmarks/calibrate/Sources"),
@@ -84,6 +98,8 @@ let package = Package(
       name: "RecastQuantizationTests",
       dependencies: ["RecastQuantization", "RecastTensor", "RecastGraph", "RecastDiagnostics", "TestSupport"],
       exclude: ["Fixtures"]),
-    .testTarget(name: "RecastCLITests", dependencies: ["recast", "TestSupport"]),
+    .testTarget(
+      name: "RecastCLITests",
+      dependencies: ["recast", "example-w8-weight-only", "example-w8a8-calibrated", "example-minilm-w8a8", "TestSupport"]),
   ]
 )
