@@ -172,8 +172,9 @@ public final class RecipeRunner {
     for (index, batch) in try limited.batches(batchSize: batchSize).enumerated() {
       try checkCancelled()
       let outputs: [String: Tensor]
-      if let finalizedExecutor {
-        outputs = try finalizedExecutor.run(batch.inputs)
+      if let finalized {
+        if finalizedExecutor == nil { finalizedExecutor = try Executor(finalized) }
+        outputs = try finalizedExecutor!.run(batch.inputs)
       } else {
         outputs = try prepared(batch.inputs)
       }
@@ -202,7 +203,7 @@ public final class RecipeRunner {
     let model = try quantizer.finalize(
       backend: .onnx, castTo16Bit: step.bool("cast_to_16_bit") ?? false, opset: step.int("opset"))
     finalized = model
-    finalizedExecutor = try Executor(model)
+    finalizedExecutor = nil
     let counts = Dictionary(grouping: model.graph.nodes, by: \.opType).mapValues(\.count)
     record.summary =
       "onnx QDQ, opset \(model.defaultOpset ?? 0): \(counts["QuantizeLinear"] ?? 0) QuantizeLinear, "
