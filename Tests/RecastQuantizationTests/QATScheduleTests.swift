@@ -129,6 +129,24 @@ struct QATScheduleTests {
     }
   }
 
+  /// A `module_name_configs` scope with its own `qat_schedule` governs the quantizers it gave specs to.
+  @Test func perModuleSchedules() throws {
+    var late = ModuleQuantizerConfig()
+    late.qatSchedule = QATSchedule(enableFakeQuant: .step(100))
+    let config = QuantizerConfig(global: ModuleQuantizerConfig()).setModuleName("14", late)
+    let quantizer = try Quantizer(Digits.model, config: config)
+    _ = try quantizer.prepare(exampleInputs: [["input": Self.batch(40).x]])
+    try quantizer.trainingMode { _ in
+      let flags = quantizer.state.flags
+      for (index, weight) in quantizer.plan.weights.enumerated() {
+        let scoped = weight.source.scope == .moduleName("14")
+        #expect(flags.weightFakeQuant[index] == !scoped, "\(weight.displayName)")
+        #expect(flags.weightObserver[index])
+      }
+      #expect(quantizer.plan.weights.contains { $0.source.scope == .moduleName("14") })
+    }
+  }
+
   struct Failure: Error {}
 
   @Test func leavingTrainingModeIsEvaluationSafeAlsoWhenTheBodyThrows() throws {
