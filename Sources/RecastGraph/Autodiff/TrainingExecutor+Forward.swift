@@ -13,7 +13,7 @@ extension TrainingExecutor {
     }
     for (binding, info) in plan.inputs {
       let name = binding.name
-      if let bound = parameters[name] ?? (statisticsBound ? runningStatistics[name] : nil) {
+      if let bound = parameters[name] ?? (boundStatistics.contains(name) ? runningStatistics[name] : nil) {
         if let (type, shape) = boundTypes[name], bound.dtype != type || bound.shape != shape {
           throw AutodiffError(
             .parameter, "'\(name)' must stay \(type) \(shape); found \(bound.dtype) \(bound.shape)")

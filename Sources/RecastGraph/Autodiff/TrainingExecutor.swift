@@ -82,7 +82,8 @@ public struct TrainingExecutor: Sendable {
   let releases: [[Int]]
   let trainableSlots: [(name: String, slot: Int)]
   let batchNorms: [BatchNormSlots]
-  let statisticsBound: Bool
+  /// Running statistics bound per run from `runningStatistics` (see `TrainingGraph.boundStatistics`).
+  let boundStatistics: Set<String>
   /// Shapes and types of the parameters and statistics as compiled.
   let boundTypes: [String: (DataType, [Int])]
 
@@ -119,7 +120,7 @@ public struct TrainingExecutor: Sendable {
     self.trainable = trainable.sorted()
     parameters = training.parameters
     runningStatistics = training.runningStatistics
-    statisticsBound = options.batchNorm == .runningStatistics
+    boundStatistics = training.boundStatistics
     boundTypes = training.parameters.merging(training.runningStatistics) { a, _ in a }.mapValues {
       ($0.dtype, $0.shape)
     }

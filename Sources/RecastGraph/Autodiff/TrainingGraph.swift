@@ -25,6 +25,10 @@ struct TrainingGraph {
   var runningStatistics: [String: Tensor] = [:]
   /// The training-mode BatchNormalization nodes (batch-statistics mode only).
   var batchNorms: [BatchNorm] = []
+  /// Running statistics turned into graph inputs (bound per run from `TrainingExecutor.runningStatistics`): all of
+  /// them without batch statistics; with batch statistics, those another node reads (a simulated Conv+BN fold
+  /// reads the running variance), so that node sees the current statistics, not the imported ones.
+  var boundStatistics: Set<String> = []
 
   init(
     _ source: Graph, trainable: Set<String>, batchStatistics: Bool
@@ -66,11 +70,14 @@ struct TrainingGraph {
             momentum: node.float("momentum", default: 0.9), batchMean: statistics.0, batchVariance: statistics.1))
       } else {
         nodes.append(node)
-        bound.insert(runningMean)
-        bound.insert(runningVariance)
       }
     }
     graph.nodes = nodes
+    let readByNodes = Set(nodes.flatMap(\.presentInputs))
+    for name in runningStatistics.keys where !batchStatistics || readByNodes.contains(name) {
+      bound.insert(name)
+      boundStatistics.insert(name)
+    }
     for name in source.initializers.keys where bound.contains(name) {
       let tensor = source.initializers[name]!
       if trainable.contains(name) { parameters[name] = tensor }

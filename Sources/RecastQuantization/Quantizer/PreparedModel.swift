@@ -1,3 +1,4 @@
+import Foundation
 public import RecastGraph
 public import RecastTensor
 
@@ -10,27 +11,55 @@ public import RecastTensor
 /// one with the float weights, so the outputs equal the float model's exactly. The cost of a batch is one float
 /// forward plus, per site, a min/max reduction (observing) and/or one fake-quant pass.
 public struct PreparedModel: Sendable {
-  /// The graph that runs with fake-quant on (float graph, fake-quantized weights, `ai.recast` nodes at sites).
-  public let graph: Graph
-  let quantized: Executor
-  let float: Executor
+  /// The graph that runs with fake-quant on (float graph, fake-quantized weights, `ai.recast` nodes at sites), as
+  /// of the last `prepare` or `trainingMode` exit.
+  public var graph: Graph { executors.current.graph }
+  let executors: PreparedExecutors
   let state: QuantizerState
 
   init(floatGraph: Graph, quantizedGraph: Graph, opset: Int, kernels: [CustomKernel], state: QuantizerState) throws {
-    let options = Executor.Options(customKernels: kernels)
-    graph = quantizedGraph
-    quantized = try Executor(graph: quantizedGraph, opset: opset, options: options)
-    float = try Executor(graph: floatGraph, opset: opset, options: options)
+    executors = PreparedExecutors(
+      try .init(floatGraph: floatGraph, quantizedGraph: quantizedGraph, opset: opset, kernels: kernels))
     self.state = state
   }
 
   /// Runs one batch: graph outputs by name.
   public func callAsFunction(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
-    try (state.isFakeQuantEnabled ? quantized : float).run(inputs)
+    let pair = executors.current
+    return try (state.isFakeQuantEnabled ? pair.quantized : pair.float).run(inputs)
   }
 
   /// The graph inputs the model expects.
-  public var inputs: [ValueInfo] { quantized.inputs }
+  public var inputs: [ValueInfo] { executors.current.quantized.inputs }
+}
+
+/// The two compiled executors of a prepared model, replaced together when QAT changes the weights (so a
+/// `PreparedModel` value the caller holds evaluates the trained weights after `Quantizer.trainingMode`).
+///
+/// `@unchecked Sendable`: `pair` is read and written under `lock` only.
+final class PreparedExecutors: @unchecked Sendable {
+  struct Pair: Sendable {
+    let graph: Graph
+    let quantized: Executor
+    let float: Executor
+
+    init(floatGraph: Graph, quantizedGraph: Graph, opset: Int, kernels: [CustomKernel]) throws {
+      let options = Executor.Options(customKernels: kernels)
+      graph = quantizedGraph
+      quantized = try Executor(graph: quantizedGraph, opset: opset, options: options)
+      float = try Executor(graph: floatGraph, opset: opset, options: options)
+    }
+  }
+
+  private let lock = NSLock()
+  private var pair: Pair
+
+  init(_ pair: Pair) { self.pair = pair }
+
+  var current: Pair {
+    get { lock.withLock { pair } }
+    set { lock.withLock { pair = newValue } }
+  }
 }
 
 /// The `ai.recast` ops a prepared model runs.

@@ -28,7 +28,8 @@ public final class Quantizer {
   /// Turns a model and a config into a plan (the placement pass).
   public typealias Planner = (_ model: Model, _ config: QuantizerConfig) throws -> QuantizationPlan
 
-  public let plan: QuantizationPlan
+  /// The plan; QAT (`trainingMode`) writes the trained float weights (BN-folded in graph mode) into its graph.
+  public internal(set) var plan: QuantizationPlan
   public let options: Options
   /// Opset imports, IR version and producer fields of the source model (its graph is `plan.graph`).
   let template: Model
@@ -36,8 +37,10 @@ public final class Quantizer {
   let state: QuantizerState
   let biasSites: [BiasSite]
   /// Weight qparams and fake-quantized weights, by `plan.weights` index (empty before `prepare`).
-  private(set) var weightQParams: [QParams] = []
-  private var fakeQuantizedWeights: [Tensor] = []
+  var weightQParams: [QParams] = []
+  var fakeQuantizedWeights: [Tensor] = []
+  /// QAT state: the source graph, the config's schedules, the training executor and the step count.
+  let training: QATStore
 
   /// A quantizer for `plan`. `model` supplies the opset imports and metadata the plan's graph came with (its graph
   /// is not used); without it the graph is taken to be `ai.onnx` opset 17.
@@ -52,6 +55,7 @@ public final class Quantizer {
     template.graph = plan.graph
     self.template = template
     state = try QuantizerState(plan: plan, registry: registry)
+    training = QATStore(sourceGraph: model?.graph)
     biasSites = options.biasQuantization == .int32 ? BiasSite.find(in: plan) : []
   }
 
@@ -64,6 +68,7 @@ public final class Quantizer {
     options: Options = Options()
   ) throws {
     try self.init(plan: planner(model, config), model: model, registry: registry, options: options)
+    training.config = config
   }
 
   // MARK: - Lifecycle
@@ -80,15 +85,16 @@ public final class Quantizer {
         RecastOps.fakeQuantize(state: state), RecastOps.biasFakeQuantize(state: state, weights: weightQParams),
       ],
       state: state)
+    training.prepared = prepared.executors
     let saved = state.flags
-    state.flags = (observer: true, fakeQuant: false)
+    state.setAll(observer: true, fakeQuant: false)
     do {
       for inputs in exampleInputs { _ = try prepared(inputs) }
     } catch {
       state.flags = saved
       throw error
     }
-    state.flags = (observer: false, fakeQuant: true)
+    state.setAll(observer: false, fakeQuant: true)
     return prepared
   }
 
@@ -101,7 +107,7 @@ public final class Quantizer {
   public func calibrationMode(reseed: Bool = true, _ body: () throws -> Void) rethrows {
     let saved = state.flags
     if reseed { state.scheduleReseed() }
-    state.flags = (observer: true, fakeQuant: false)
+    state.setAll(observer: true, fakeQuant: false)
     defer {
       state.cancelReseed()
       state.flags = saved
@@ -133,12 +139,15 @@ public final class Quantizer {
     state.setCalculator(calculator, of: id)
   }
 
-  /// Qparams of weight quantizer `index` (`plan.weights` order); nil before `prepare`.
-  public func weightQParams(_ index: Int) -> QParams? { index < weightQParams.count ? weightQParams[index] : nil }
+  /// Qparams of weight quantizer `index` (`plan.weights` order): as computed by `prepare`, or during QAT the ones
+  /// the training graph last computed from the float weight; nil before `prepare`.
+  public func weightQParams(_ index: Int) -> QParams? {
+    index < plan.weights.count ? state.weightQParams(index) : nil
+  }
 
   // MARK: - Internals
 
-  private func quantizeWeights() throws {
+  func quantizeWeights() throws {
     guard weightQParams.isEmpty else { return }
     var qparams: [QParams] = []
     var tensors: [Tensor] = []
@@ -153,11 +162,12 @@ public final class Quantizer {
       tensors.append(try FakeQuant.apply(tensor, qparams: parameters, spec: quantizer.spec))
     }
     (weightQParams, fakeQuantizedWeights) = (qparams, tensors)
+    for (index, parameters) in qparams.enumerated() { state.setWeightQParams(parameters, for: index) }
   }
 
   /// The float graph with `ai.recast.FakeQuantize` at every activation site; with `quantized`, also the weights
   /// replaced by their fake-quantized values and int32-rounded biases behind `ai.recast.BiasFakeQuantize`.
-  private func preparedGraph(quantized: Bool) throws -> Graph {
+  func preparedGraph(quantized: Bool) throws -> Graph {
     var graph = plan.graph
     if quantized {
       for (index, quantizer) in plan.weights.enumerated() {

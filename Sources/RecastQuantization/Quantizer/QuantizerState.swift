@@ -2,7 +2,9 @@ import Foundation
 import RecastTensor
 
 /// The mutable state of a `Quantizer` that the prepared model's kernels read and update during a run: the mode
-/// flags, one calculator per observing activation quantizer, and the activation qparams computed from them.
+/// flags (per quantizer, so a per-module QAT schedule can differ), one calculator per observing activation
+/// quantizer, the activation qparams computed from them, and — during QAT — the weight qparams the training
+/// graph's weight fake-quant nodes compute from the current float weights.
 ///
 /// `@unchecked Sendable`: every stored property is read and written under `lock`; kernels (which the executor
 /// requires to be `@Sendable`) reach the state only through its methods.
@@ -11,8 +13,19 @@ final class QuantizerState: @unchecked Sendable {
   private let activations: [ActivationQuantizer]
   /// `root[id]`: the quantizer whose qparams `id` uses (itself unless it shares).
   let root: [Int]
-  private var observerEnabled = false
-  private var fakeQuantEnabled = false
+  /// Mode flags of every activation quantizer (by id) and weight quantizer (by `plan.weights` index).
+  struct Flags: Sendable, Equatable {
+    var activationObserver: [Bool]
+    var activationFakeQuant: [Bool]
+    var weightObserver: [Bool]
+    var weightFakeQuant: [Bool]
+  }
+
+  private var modes: Flags
+  private let registry: QParamCalculatorRegistry
+  private let weightSpecs: [QuantizationSpec]
+  /// Weight qparams set by `processWeight` (QAT) or `setWeightQParams` (prepare), by weight index.
+  private var weightParameters: [QParams?]
   /// Current calculators of observing roots (no share, no fixed range), by id.
   private var calculators: [Int: any QParamCalculator]
   /// Unobserved calculators, for re-seeding.
@@ -42,6 +55,14 @@ final class QuantizerState: @unchecked Sendable {
       root[index] = current
     }
     self.root = root
+    self.registry = registry
+    weightSpecs = plan.weights.map(\.spec)
+    weightParameters = Array(repeating: nil, count: plan.weights.count)
+    modes = Flags(
+      activationObserver: Array(repeating: false, count: plan.activations.count),
+      activationFakeQuant: Array(repeating: false, count: plan.activations.count),
+      weightObserver: Array(repeating: false, count: plan.weights.count),
+      weightFakeQuant: Array(repeating: false, count: plan.weights.count))
     var calculators: [Int: any QParamCalculator] = [:]
     var qparams = [QParams?](repeating: nil, count: plan.activations.count)
     for quantizer in plan.activations where quantizer.sharesQParamsWith == nil {
@@ -59,20 +80,98 @@ final class QuantizerState: @unchecked Sendable {
     self.qparams = qparams
   }
 
+  /// Whether any quantizer observes; setting it sets every quantizer's observer flag.
   var isObserverEnabled: Bool {
-    get { lock.withLock { observerEnabled } }
-    set { lock.withLock { observerEnabled = newValue } }
+    get { lock.withLock { modes.activationObserver.contains(true) || modes.weightObserver.contains(true) } }
+    set {
+      lock.withLock {
+        modes.activationObserver = modes.activationObserver.map { _ in newValue }
+        modes.weightObserver = modes.weightObserver.map { _ in newValue }
+      }
+    }
   }
 
+  /// Whether any quantizer fake-quantizes; setting it sets every quantizer's fake-quant flag.
   var isFakeQuantEnabled: Bool {
-    get { lock.withLock { fakeQuantEnabled } }
-    set { lock.withLock { fakeQuantEnabled = newValue } }
+    get { lock.withLock { modes.activationFakeQuant.contains(true) || modes.weightFakeQuant.contains(true) } }
+    set {
+      lock.withLock {
+        modes.activationFakeQuant = modes.activationFakeQuant.map { _ in newValue }
+        modes.weightFakeQuant = modes.weightFakeQuant.map { _ in newValue }
+      }
+    }
   }
 
-  /// Both flags at once (for restoring a mode).
-  var flags: (observer: Bool, fakeQuant: Bool) {
-    get { lock.withLock { (observerEnabled, fakeQuantEnabled) } }
-    set { lock.withLock { (observerEnabled, fakeQuantEnabled) = newValue } }
+  /// Every quantizer's flags (for saving and restoring a mode).
+  var flags: Flags {
+    get { lock.withLock { modes } }
+    set { lock.withLock { modes = newValue } }
+  }
+
+  /// Sets both flags of every quantizer.
+  func setAll(observer: Bool, fakeQuant: Bool) {
+    isObserverEnabled = observer
+    isFakeQuantEnabled = fakeQuant
+  }
+
+  /// Observer state and qparams, saved before a QAT step so a step with a non-finite loss can be undone.
+  struct Snapshot {
+    fileprivate var calculators: [Int: any QParamCalculator]
+    fileprivate var qparams: [QParams?]
+    fileprivate var dirty: Set<Int>
+    fileprivate var weights: [QParams?]
+  }
+
+  func snapshot() -> Snapshot {
+    lock.withLock { Snapshot(calculators: calculators, qparams: qparams, dirty: dirty, weights: weightParameters) }
+  }
+
+  func restore(_ snapshot: Snapshot) {
+    lock.withLock {
+      (calculators, qparams, dirty, weightParameters) = (
+        snapshot.calculators, snapshot.qparams, snapshot.dirty, snapshot.weights
+      )
+    }
+  }
+
+  // MARK: Weights (QAT)
+
+  /// The weight qparams last computed or set for weight `index`.
+  func weightQParams(_ index: Int) -> QParams? { lock.withLock { weightParameters[index] } }
+
+  func setWeightQParams(_ parameters: QParams, for index: Int) {
+    lock.withLock { weightParameters[index] = parameters }
+  }
+
+  /// What a training graph's weight fake-quant node does with the current float weight `w`: recompute the weight
+  /// qparams from `w` when its observer is on (the weight calculator, from scratch, as `prepare` does), then
+  /// fake-quantize with them when its fake-quant is on (else pass `w` through).
+  func processWeight(_ index: Int, _ w: Tensor) throws -> Tensor {
+    let parameters: QParams? = try {
+      lock.lock()
+      defer { lock.unlock() }
+      if modes.weightObserver[index] || weightParameters[index] == nil {
+        var calculator = try registry.make(for: weightSpecs[index], role: .weight)
+        try calculator.observe(w)
+        weightParameters[index] = try calculator.computeQParams()
+      }
+      return modes.weightFakeQuant[index] ? weightParameters[index] : nil
+    }()
+    guard let parameters else { return w }
+    return try FakeQuant.apply(w, qparams: parameters, spec: weightSpecs[index])
+  }
+
+  /// The qparams the straight-through estimator of weight `index` clamps with (nil: fake-quant off, identity).
+  func weightMaskQParams(_ index: Int) -> QParams? {
+    lock.withLock { modes.weightFakeQuant[index] ? weightParameters[index] : nil }
+  }
+
+  /// The qparams the straight-through estimator of activation quantizer `id` clamps with (nil: fake-quant off).
+  func activationMaskQParams(_ id: Int) throws(QuantizationError) -> QParams? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard modes.activationFakeQuant[id] else { return nil }
+    return try currentQParams(root[id])
   }
 
   /// Marks every moving-average root to restart from its next batch (`reseed: true` calibration).
@@ -113,12 +212,12 @@ final class QuantizerState: @unchecked Sendable {
       lock.lock()
       defer { lock.unlock() }
       let owner = root[id]
-      if observerEnabled, owner == id, calculators[id] != nil {
+      if modes.activationObserver[id], owner == id, calculators[id] != nil {
         if reseedPending.remove(id) != nil { calculators[id] = blanks[id] }
         try calculators[id]!.observe(x)
         dirty.insert(id)
       }
-      guard fakeQuantEnabled else { return nil }
+      guard modes.activationFakeQuant[id] else { return nil }
       guard let parameters = try currentQParams(owner) else {
         throw QuantizationError(
           "activation quantizer \(id) ('\(activations[id].value)') has no qparams yet: "

@@ -1,0 +1,194 @@
+public import RecastGraph
+import RecastTensor
+
+extension Quantizer {
+  /// Runs `body` in QAT mode (DESIGN.md §3.4, coreai-opt's `training_mode()`): BatchNormalization on batch
+  /// statistics (until `freeze_bn`), observers and fake-quant as the `qat_schedule` says for the current step
+  /// (by default both on), weights fake-quantized inside the graph so their float values train.
+  ///
+  /// On exit — also when `body` throws — the trained weights (BN-folded in graph mode) and running statistics are
+  /// written into `plan.graph`, weight qparams are recomputed from the final weights where the weight observer was
+  /// still on (kept as they are where the schedule froze them), the prepared model is rebuilt on them, and the
+  /// quantizer is left evaluation-safe: observers off, fake-quant on. Session state and the step count carry over
+  /// to the next call, so a loop may enter `trainingMode` once per epoch.
+  ///
+  /// - Parameter stepsPerEpoch: the epoch length, needed when a schedule milestone is given in epochs.
+  /// - Throws: before `prepare`, for epoch milestones without an epoch length, and whatever `body` throws.
+  @discardableResult
+  public func trainingMode<R>(stepsPerEpoch: Int? = nil, _ body: (QATSession) throws -> R) throws
+    -> R
+  {
+    if let stepsPerEpoch {
+      guard stepsPerEpoch > 0 else {
+        throw QuantizationError("stepsPerEpoch must be positive; found \(stepsPerEpoch)")
+      }
+      training.stepsPerEpoch = stepsPerEpoch
+    }
+    guard training.prepared != nil, weightQParams.count == plan.weights.count else {
+      throw QuantizationError("trainingMode needs prepare(exampleInputs:) first")
+    }
+    let session: QATSession
+    if let existing = training.session {
+      session = existing
+    } else {
+      session = try makeSession()
+      training.session = session
+    }
+    training.isActive = true
+    let result: R
+    do {
+      try applySchedule()
+      result = try body(session)
+    } catch {
+      try? leaveTraining()
+      throw error
+    }
+    try leaveTraining()
+    return result
+  }
+
+  /// Advances the QAT schedule by one step (call it after each optimizer step, as upstream's `quantizer.step()`);
+  /// inside `trainingMode` the flags and the BatchNorm mode change as soon as a milestone is reached.
+  public func step() throws {
+    training.stepCount += 1
+    if training.isActive { try applySchedule() }
+  }
+
+  /// The number of `step()` calls so far.
+  public var qatStep: Int { training.stepCount }
+
+  /// The epoch length used to turn epoch milestones into steps (set by `trainingMode(stepsPerEpoch:)`).
+  public var stepsPerEpoch: Int? {
+    get { training.stepsPerEpoch }
+    set { training.stepsPerEpoch = newValue }
+  }
+
+  /// The QAT session, once `trainingMode` has run.
+  public var qatSession: QATSession? { training.session }
+
+  /// The float model the quantizer was built from (the distillation teacher); nil for a quantizer built from a plan.
+  public var sourceModel: Model? {
+    guard let graph = training.sourceGraph else { return nil }
+    var model = template
+    model.graph = graph
+    return model
+  }
+
+  // MARK: - Internals
+
+  private func makeSession() throws -> QATSession {
+    let graph = try QATGraph(quantizer: self)
+    var gradients = GradientTable.standard
+    for rule in RecastOps.gradientRules(state: state) { gradients.register(rule) }
+    let options = TrainingExecutor.Options(
+      customKernels: [
+        RecastOps.fakeQuantize(state: state),
+        RecastOps.weightFakeQuantize(state: state, count: plan.weights.count),
+      ],
+      gradients: gradients, batchNorm: .batchStatistics)
+    return try QATSession(graph: graph, opset: template.defaultOpset ?? 17, options: options)
+  }
+
+  /// Sets every quantizer's flags (and the BatchNorm mode) from its schedule at the current step.
+  func applySchedule() throws {
+    let step = training.stepCount
+    let perEpoch = training.stepsPerEpoch
+    func reached(_ milestone: Milestone?, _ field: String) throws -> Bool {
+      guard let milestone else { return false }
+      if case .epoch(let epoch) = milestone {
+        guard let perEpoch else {
+          throw QuantizationError(
+            "qat_schedule: \(field) is at epoch \(epoch), but the number of steps per epoch is unknown",
+            help:
+              "pass stepsPerEpoch to trainingMode (QATTrainer does), or give the milestone in steps"
+          )
+        }
+        return step >= milestone.step(stepsPerEpoch: perEpoch)
+      }
+      return step >= milestone.step(stepsPerEpoch: 1)
+    }
+    func flags(_ schedule: QATSchedule) throws -> (observer: Bool, fakeQuant: Bool) {
+      let observer =
+        try reached(schedule.enableObserver, "enable_observer")
+        && !(try reached(schedule.disableObserver, "disable_observer"))
+      return (observer, try reached(schedule.enableFakeQuant, "enable_fake_quant"))
+    }
+    var modes = state.flags
+    var freeze = false
+    for quantizer in plan.activations {
+      let schedule = qatSchedule(for: quantizer.source)
+      (modes.activationObserver[quantizer.id], modes.activationFakeQuant[quantizer.id]) = try flags(
+        schedule)
+      freeze = try reached(schedule.freezeBN, "freeze_bn") || freeze
+    }
+    for (index, quantizer) in plan.weights.enumerated() {
+      let schedule = qatSchedule(for: quantizer.source)
+      (modes.weightObserver[index], modes.weightFakeQuant[index]) = try flags(schedule)
+      freeze = try reached(schedule.freezeBN, "freeze_bn") || freeze
+    }
+    if plan.activations.isEmpty && plan.weights.isEmpty {
+      freeze = try reached(qatSchedule(for: nil).freezeBN, "freeze_bn")
+    }
+    state.flags = modes
+    if freeze { try training.session?.freezeBatchNorm() }
+  }
+
+  /// The schedule of the config scope that gave a quantizer its spec: that scope's `qat_schedule`, else the
+  /// global one, else upstream's default (observers and fake-quant from step 0, never disabled).
+  ///
+  /// `freeze_bn` acts on the whole model: BatchNorm freezes at the earliest `freeze_bn` among the schedules in effect.
+  func qatSchedule(for source: SpecSource?) -> QATSchedule {
+    guard let config = training.config else { return QATSchedule() }
+    let global = config.globalConfig.effective?.qatSchedule
+    let scoped: QATSchedule?? =
+      switch source?.scope {
+      case .moduleType(let selector): config.moduleTypeConfigs[selector].map { $0?.qatSchedule }
+      case .moduleName(let selector): config.moduleNameConfigs[selector].map { $0?.qatSchedule }
+      case .global, nil: nil
+      }
+    return (scoped ?? nil) ?? global ?? QATSchedule()
+  }
+
+  /// Writes the session's values into the plan and the prepared model, then leaves observers off and fake-quant on.
+  private func leaveTraining() throws {
+    training.isActive = false
+    defer { state.setAll(observer: false, fakeQuant: true) }
+    try adoptTrainedValues()
+  }
+
+  /// The trained floats into `plan.graph` (folded for simulated folds), weight qparams, and a rebuilt prepared model.
+  func adoptTrainedValues() throws {
+    guard let session = training.session else { return }
+    let values = session.parameters.merging(session.runningStatistics) { a, _ in a }
+    var graph = plan.graph
+    for (name, value) in values where graph.initializers[name] != nil {
+      graph.initializers[name] = value
+    }
+    for fold in session.graph.folds {
+      let (weight, bias) = try QATGraph.fold(fold, values: values)
+      graph.initializers[fold.foldedWeight] = weight
+      graph.initializers[fold.foldedBias] = bias
+    }
+    plan.graph = graph
+    let flags = state.flags
+    for (index, quantizer) in plan.weights.enumerated() {
+      guard let tensor = graph.initializers[quantizer.initializer] else { continue }
+      if flags.weightObserver[index] || state.weightQParams(index) == nil {
+        var calculator = try registry.make(for: quantizer.spec, role: .weight)
+        try calculator.observe(tensor)
+        state.setWeightQParams(try calculator.computeQParams(), for: index)
+      }
+      let parameters = state.weightQParams(index)!
+      weightQParams[index] = parameters
+      fakeQuantizedWeights[index] = try FakeQuant.apply(
+        tensor, qparams: parameters, spec: quantizer.spec)
+    }
+    training.prepared?.current = try .init(
+      floatGraph: preparedGraph(quantized: false), quantizedGraph: preparedGraph(quantized: true),
+      opset: template.defaultOpset ?? 17,
+      kernels: [
+        RecastOps.fakeQuantize(state: state),
+        RecastOps.biasFakeQuantize(state: state, weights: weightQParams),
+      ])
+  }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import RecastGraph
+import RecastQuantization
+import RecastTensor
+import TestSupport
+import Testing
+
+/// QAT end to end on the digits CNN with BatchNorm (Examples/digits): PTQ, then 2 epochs of QAT (batch 64, SGD
+/// lr 0.01 momentum 0.9, cross-entropy, seeded shuffle), top-1 of the prepared model on the 360 test images, and
+/// of the exported QDQ model in onnxruntime. Float top-1 is 357/360.
+@Suite("QAT on the digits network", .serialized)
+struct QATDigitsTests {
+  static let folder = Paths.repository("Examples/digits")
+  static let model = try! Model(contentsOf: folder.appendingPathComponent("digits_cnn_bn.onnx"))
+  static let calibration = try! NPY.read(
+    contentsOf: folder.appendingPathComponent("digits_calib_x.npy"))
+  static let trainX = try! NPY.read(contentsOf: folder.appendingPathComponent("digits_train_x.npy"))
+  static let trainY = try! NPY.read(contentsOf: folder.appendingPathComponent("digits_train_y.npy"))
+  static let testX = try! NPY.read(contentsOf: folder.appendingPathComponent("digits_test_x.npy"))
+  static let testY = try! NPY.read(contentsOf: folder.appendingPathComponent("digits_test_y.npy"))
+    .scalars(as: Int64.self)
+
+  /// int`bits` symmetric per-output-channel weights, coreai-opt's default int8 activations (symmetric, per tensor,
+  /// moving average).
+  static func config(_ weight: QuantDType, _ mode: QuantizerConfig.ExecutionMode) -> QuantizerConfig {
+    QuantizerConfig(
+      global: ModuleQuantizerConfig(
+        opInputSpec: .all(.defaultActivation), opOutputSpec: .all(.defaultActivation),
+        opStateSpec: [
+          "weight": QuantizationSpec(dtype: weight, granularity: .perChannel(axis: nil))
+        ])
+    ).setExecutionMode(mode)
+  }
+
+  static func correct(_ logits: Tensor) -> Int {
+    let values = logits.scalars(as: Float.self)
+    return testY.enumerated().filter { row, label in
+      let scores = values[row * 10..<(row + 1) * 10]
+      return scores.indices.max { scores[$0] < scores[$1] }! - row * 10 == Int(label)
+    }.count
+  }
+
+  /// Prepares and calibrates (100 images, batches of 25).
+  static func ptq(_ config: QuantizerConfig) throws -> (Quantizer, PreparedModel) {
+    let quantizer = try Quantizer(model, config: config)
+    let prepared = try quantizer.prepare(exampleInputs: [
+      ["input": QuantizerFixtures.rows(calibration, 0..<25)]
+    ])
+    try quantizer.calibrationMode {
+      for start in stride(from: 0, to: 100, by: 25) {
+        _ = try prepared(["input": QuantizerFixtures.rows(calibration, start..<start + 25)])
+      }
+    }
+    return (quantizer, prepared)
+  }
+
+  struct Outcome {
+    var ptq: Int
+    var qat: Int
+    var exported: Int?
+    var seconds: Double
+    var losses: [Double]
+  }
+
+  static func run(
+    _ weight: QuantDType, _ mode: QuantizerConfig.ExecutionMode, runtime: ExportOracle.Runtime?
+  ) throws
+    -> Outcome
+  {
+    let (quantizer, prepared) = try ptq(config(weight, mode))
+    let before = correct(try prepared(["input": testX])["logits"]!)
+    let data = try TensorDataSource(
+      inputs: ["input": trainX], labels: trainY, batchSize: 64, shuffle: true, seed: 0)
+    var trainer = QATTrainer(
+      epochs: 2, optimizer: SGD(learningRate: 0.01, momentum: 0.9), loss: .crossEntropy)
+    let summary = try trainer.run(quantizer, data: data)
+    let after = correct(try prepared(["input": testX])["logits"]!)
+    var exported: Int?
+    if let runtime, ExportOracle.available() {
+      let model = try quantizer.finalize(backend: .onnx)
+      exported = correct(try ExportOracle.run(model, inputs: ["input": testX], runtime: runtime))
+    }
+    let outcome = Outcome(
+      ptq: before, qat: after, exported: exported, seconds: summary.seconds, losses: summary.losses)
+    print(
+      "digits_cnn_bn \(weight) per-channel + A8, \(mode) mode: PTQ \(before)/360, QAT (2 epochs, "
+        + "\(summary.steps) steps, \(String(format: "%.2f", summary.seconds)) s) \(after)/360, exported "
+        + "\(exported.map { "\($0)/360" } ?? "not run"); loss \(summary.losses.first!) → \(summary.losses.last!)"
+    )
+    return outcome
+  }
+
+  @Test func w4PerChannelA8() throws {
+    let outcome = try Self.run(.int4, .graph, runtime: .ort)
+    #expect(outcome.qat >= 356, "within 1 point of float (357/360)")
+    if let exported = outcome.exported { #expect(exported == outcome.qat, "no convert drop") }
+  }
+
+  /// coreai-opt 0.3.0 on the same network and data: graph 322 → 344, eager 321 → 358 of 360. Recast's PTQ starts
+  /// far lower (190/360) because its symmetric int2 grid has three levels (`s = max|w| / 1`, codes −1…1) where
+  /// PyTorch's has four (`s = max|w| / 1.5`, codes −2…1); measured with PyTorch's denominator instead, this same
+  /// pipeline gives graph 321 → 355 and eager 323 → 357. The floors below are Recast's own seeded results
+  /// (graph 333, eager 350) less a small margin for BLAS summation order.
+  @Test(arguments: [QuantizerConfig.ExecutionMode.graph, .eager])
+  func w2PerChannelA8(_ mode: QuantizerConfig.ExecutionMode) throws {
+    let outcome = try Self.run(.int2, mode, runtime: .ortUnoptimized)
+    #expect(outcome.qat >= outcome.ptq + 100, "QAT recovers most of what int2 PTQ loses")
+    #expect(outcome.qat >= (mode == .graph ? 330 : 346))
+    if let exported = outcome.exported { #expect(exported == outcome.qat, "no convert drop") }
+  }
+}

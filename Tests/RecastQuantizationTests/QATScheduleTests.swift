@@ -1,0 +1,260 @@
+import Foundation
+import RecastGraph
+import RecastTensor
+import TestSupport
+import Testing
+
+@testable import RecastQuantization
+
+/// `trainingMode`, `step()` and the `qat_schedule` on the digits CNN with BatchNorm (a few batches of 32, so the
+/// suite stays fast), plus the straight-through estimator and the trainer's error paths.
+@Suite("QAT schedule and training mode", .serialized)
+struct QATScheduleTests {
+  typealias Digits = QATDigitsTests
+
+  static func batch(_ k: Int, size: Int = 32) -> (x: Tensor, y: Tensor) {
+    let x = QuantizerFixtures.rows(Digits.trainX, k * size..<(k + 1) * size)
+    let labels = Array(Digits.trainY.scalars(as: Int64.self)[k * size..<(k + 1) * size])
+    return (x, Tensor(shape: [size], scalars: labels, dtype: .int64))
+  }
+
+  static func quantizer(_ schedule: QATSchedule, mode: QuantizerConfig.ExecutionMode = .graph)
+    throws -> Quantizer
+  {
+    var global = ModuleQuantizerConfig()
+    global.qatSchedule = schedule
+    let quantizer = try Quantizer(
+      Digits.model, config: QuantizerConfig(global: global).setExecutionMode(mode))
+    _ = try quantizer.prepare(exampleInputs: [["input": batch(40).x]])
+    return quantizer
+  }
+
+  /// One SGD step on batch `k` (cross-entropy) and `quantizer.step()`; returns the logits.
+  @discardableResult
+  static func trainStep(
+    _ quantizer: Quantizer, _ session: QATSession, _ optimizer: inout SGD, _ k: Int
+  ) throws -> Tensor {
+    let (x, y) = batch(k)
+    let tape = try session.forward(["input": x])
+    let (_, seed) = try Loss.crossEntropy(
+      logits: tape.outputs["logits"]!, labels: y.scalars(as: Int64.self).map(Int.init))
+    try optimizer.step(&session.parameters, gradients: tape.backward(seed: ["logits": seed]))
+    session.update(from: tape)
+    try quantizer.step()
+    return tape.outputs["logits"]!
+  }
+
+  @Test(arguments: [QuantizerConfig.ExecutionMode.graph, .eager])
+  func freezeBatchNormKeepsRunningStatisticsFromStepN(_ mode: QuantizerConfig.ExecutionMode) throws {
+    let quantizer = try Self.quantizer(QATSchedule(freezeBN: .step(2)), mode: mode)
+    var optimizer = SGD(learningRate: 0.01, momentum: 0.9)
+    try quantizer.trainingMode { session in
+      let initial = session.runningStatistics
+      #expect(!initial.isEmpty)
+      for k in 0..<2 { try Self.trainStep(quantizer, session, &optimizer, k) }
+      let atN = session.runningStatistics
+      #expect(atN != initial, "BN statistics move before freeze_bn")
+      #expect(session.isBatchNormFrozen)
+      for k in 2..<5 { try Self.trainStep(quantizer, session, &optimizer, k) }
+      #expect(session.runningStatistics == atN, "BN statistics identical after freeze_bn at step 2")
+    }
+  }
+
+  @Test func disableObserverFreezesEveryScaleAndZeroPoint() throws {
+    let quantizer = try Self.quantizer(QATSchedule(disableObserver: .step(2)))
+    var optimizer = SGD(learningRate: 0.01, momentum: 0.9)
+    func qparams() throws -> [QParams?] {
+      try quantizer.plan.activations.map { try quantizer.activationQParams($0.id) }
+        + quantizer.plan.weights.indices.map { quantizer.weightQParams($0) }
+    }
+    try quantizer.trainingMode { session in
+      let initial = try qparams()
+      for k in 0..<2 { try Self.trainStep(quantizer, session, &optimizer, k) }
+      let atN = try qparams()
+      #expect(atN != initial, "observers update the qparams before disable_observer")
+      #expect(!quantizer.isObserverEnabled)
+      for k in 2..<5 { try Self.trainStep(quantizer, session, &optimizer, k) }
+      #expect(
+        try qparams() == atN,
+        "every scale and zero point identical after disable_observer at step 2")
+    }
+    // Leaving training mode keeps the frozen weight qparams (observers were off).
+    #expect(
+      try qparams().suffix(quantizer.plan.weights.count)
+        == qparams().suffix(quantizer.plan.weights.count))
+  }
+
+  /// With fake-quant enabled at step 3 (observers from 0), the training forward equals the float model's (BatchNorm
+  /// on batch statistics) for steps 0–2, then differs. Eager mode computes the same graph plus identity fake-quant
+  /// nodes: equal exactly. Graph mode runs the simulated fold `Conv(x, w·s)/s`: equal up to float32 rounding of
+  /// the multiply and divide by `s` (relative 1e-6 per op; 1e-4 absolute on logits of magnitude ~10).
+  @Test(arguments: [QuantizerConfig.ExecutionMode.graph, .eager])
+  func lateFakeQuantGivesTheFloatOutputsUntilThen(_ mode: QuantizerConfig.ExecutionMode) throws {
+    let quantizer = try Self.quantizer(
+      QATSchedule(enableObserver: .step(0), enableFakeQuant: .step(3)), mode: mode)
+    let float = try TrainingExecutor(
+      Digits.model,
+      trainable: Set(Digits.model.graph.initializers.keys.filter { !$0.contains("running") }))
+    var optimizer = SGD(learningRate: 0)  // parameters stay the float model's
+    try quantizer.trainingMode { session in
+      for k in 0..<4 {
+        let expected = try float.forward(["input": Self.batch(k).x]).outputs["logits"]!
+        #expect(quantizer.isFakeQuantEnabled == (k >= 3))
+        let logits = try Self.trainStep(quantizer, session, &optimizer, k)
+        let difference = maxAbsDiff(logits, expected)
+        if k < 3 {
+          #expect(
+            difference <= (mode == .eager ? 0 : 1e-4),
+            "step \(k): float outputs until enable_fake_quant")
+        } else {
+          #expect(difference > 1e-3, "step \(k): fake-quant on")
+        }
+      }
+    }
+  }
+
+  @Test func epochMilestonesNeedAnEpochLength() throws {
+    let quantizer = try Self.quantizer(QATSchedule(enableFakeQuant: .epoch(1)))
+    #expect {
+      try quantizer.trainingMode { _ in }
+    } throws: { error in
+      "\(error)".contains(
+        "enable_fake_quant is at epoch 1.0, but the number of steps per epoch is unknown")
+    }
+    #expect(!quantizer.isObserverEnabled && quantizer.isFakeQuantEnabled)
+    try quantizer.trainingMode(stepsPerEpoch: 3) { _ in
+      #expect(quantizer.isObserverEnabled && !quantizer.isFakeQuantEnabled)
+      for _ in 0..<3 { try quantizer.step() }
+      #expect(quantizer.isFakeQuantEnabled)
+    }
+  }
+
+  /// A `module_name_configs` scope with its own `qat_schedule` governs the quantizers it gave specs to.
+  @Test func perModuleSchedules() throws {
+    var late = ModuleQuantizerConfig()
+    late.qatSchedule = QATSchedule(enableFakeQuant: .step(100))
+    let config = QuantizerConfig(global: ModuleQuantizerConfig()).setModuleName("14", late)
+    let quantizer = try Quantizer(Digits.model, config: config)
+    _ = try quantizer.prepare(exampleInputs: [["input": Self.batch(40).x]])
+    try quantizer.trainingMode { _ in
+      let flags = quantizer.state.flags
+      for (index, weight) in quantizer.plan.weights.enumerated() {
+        let scoped = weight.source.scope == .moduleName("14")
+        #expect(flags.weightFakeQuant[index] == !scoped, "\(weight.displayName)")
+        #expect(flags.weightObserver[index])
+      }
+      #expect(quantizer.plan.weights.contains { $0.source.scope == .moduleName("14") })
+    }
+  }
+
+  struct Failure: Error {}
+
+  @Test func leavingTrainingModeIsEvaluationSafeAlsoWhenTheBodyThrows() throws {
+    let quantizer = try Self.quantizer(QATSchedule(enableFakeQuant: .step(5)))
+    #expect(throws: Failure.self) {
+      try quantizer.trainingMode { _ in
+        #expect(quantizer.isObserverEnabled && !quantizer.isFakeQuantEnabled)
+        throw Failure()
+      }
+    }
+    #expect(!quantizer.isObserverEnabled)
+    #expect(quantizer.isFakeQuantEnabled)
+  }
+
+  /// The STE passes the gradient inside the clamp range and zeroes it outside; with fake-quant off it is the identity.
+  @Test func straightThroughEstimatorIsZeroOutsideTheClampRange() throws {
+    let spec = QuantizationSpec(dtype: .int8)
+    let qparams = try QParams.compute(min: [-1], max: [1], spec: spec)
+    // s = 1/127: codes clamp beyond ±127.5 steps, i.e. |x| > 1 + s/2.
+    let x = Tensor(shape: [6], floats: [-3, -1.01, -0.5, 0, 1.003, 2])
+    let dy = Tensor(shape: [6], floats: [1, 2, 3, 4, 5, 6])
+    let dx = try RecastOps.straightThrough(x, dy, qparams: qparams)
+    #expect(dx.scalars(as: Float.self) == [0, 2, 3, 4, 5, 0])
+    #expect(
+      try RecastOps.straightThrough(x, dy, qparams: nil).scalars(as: Float.self) == [
+        1, 2, 3, 4, 5, 6,
+      ])
+  }
+
+  /// Batches whose third carries a NaN target: MSE becomes NaN at step 3.
+  struct PoisonedData: QATDataSource {
+    var batchesPerEpoch: Int { 4 }
+    func batches(epoch: Int) throws -> [QATBatch] {
+      (0..<4).map { k in
+        var target = [Float](repeating: 0, count: 32 * 10)
+        if k == 2 { target[5] = .nan }
+        return QATBatch(
+          inputs: ["input": QATScheduleTests.batch(k).x],
+          labels: Tensor(shape: [32, 10], floats: target))
+      }
+    }
+  }
+
+  @Test func nonFiniteLossStopsWithTheStepAndKeepsTheLastGoodParameters() throws {
+    let quantizer = try Self.quantizer(QATSchedule())
+    var trainer = QATTrainer(
+      epochs: 1, optimizer: SGD(learningRate: 0.001), loss: .meanSquaredError)
+    var losses: [Double] = []
+    var afterStep2: [String: Tensor] = [:]
+    do {
+      try trainer.run(quantizer, data: PoisonedData()) { progress in
+        losses.append(progress.loss)
+        if progress.step == 2 { afterStep2 = quantizer.qatSession!.parameters }
+      }
+      Issue.record("training should stop")
+    } catch let error as QATTrainingError {
+      #expect(error.kind == .nonFiniteLoss)
+      #expect(error.step == 3)
+      #expect(error.lastFiniteLoss == losses.last)
+      #expect("\(error)".contains("step 3"))
+    }
+    #expect(losses.count == 2)
+    #expect(quantizer.qatSession!.parameters == afterStep2)
+    #expect(quantizer.isFakeQuantEnabled && !quantizer.isObserverEnabled)
+    _ = try quantizer.finalize(backend: .onnx)
+  }
+
+  @Test func lossesThatNeedLabelsRejectBatchesWithout() throws {
+    let quantizer = try Self.quantizer(QATSchedule())
+    let data = try TensorDataSource(inputs: ["input": Self.batch(0).x], batchSize: 16)
+    var trainer = QATTrainer(epochs: 1, optimizer: SGD(learningRate: 0.01))
+    #expect { try trainer.run(quantizer, data: data) } throws: {
+      ($0 as? QATTrainingError)?.kind == .labels
+    }
+    let bad = try TensorDataSource(
+      inputs: ["input": Self.batch(0).x],
+      labels: Tensor(shape: [32], scalars: [Int64](repeating: 12, count: 32), dtype: .int64),
+      batchSize: 16)
+    #expect { try trainer.run(quantizer, data: bad) } throws: {
+      "\($0)".contains("label 12 at index 0 is outside 0..<10")
+    }
+    // Distillation needs no labels.
+    var distill = QATTrainer(
+      steps: 2, optimizer: Adam(learningRate: 1e-4), loss: .distillation(temperature: 2))
+    let summary = try distill.run(quantizer, data: data)
+    #expect(summary.steps == 2 && summary.losses.allSatisfy(\.isFinite))
+  }
+
+  /// The same seed gives the same losses and weights.
+  @Test func trainingIsDeterministicForAFixedSeed() throws {
+    func train() throws -> ([Double], [String: Tensor]) {
+      let quantizer = try Self.quantizer(QATSchedule())
+      let data = try TensorDataSource(
+        inputs: ["input": QuantizerFixtures.rows(Digits.trainX, 0..<128)],
+        labels: try Digits.trainY.sliced(starts: [0], ends: [128], axes: [0]), batchSize: 32,
+        shuffle: true, seed: 3)
+      var trainer = QATTrainer(
+        epochs: 1, optimizer: AdamW(learningRate: 1e-3),
+        schedule: LearningRateSchedule(.cosine(minimum: 0), warmupSteps: 1),
+        gradientClipNorm: 1)
+      let summary = try trainer.run(quantizer, data: data)
+      return (
+        summary.losses,
+        quantizer.plan.graph.initializers.reduce(into: [:]) { $0[$1.key] = $1.value }
+      )
+    }
+    let (a, b) = (try train(), try train())
+    #expect(a.0 == b.0)
+    #expect(a.1 == b.1)
+  }
+}
