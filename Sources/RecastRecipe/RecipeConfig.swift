@@ -143,7 +143,7 @@ public struct RecipeConfig: Sendable {
     return spec
   }
 
-  private func schedule(_ node: Node) throws(DiagnosticError) -> QATSchedule {
+  func schedule(_ node: Node) throws(DiagnosticError) -> QATSchedule {
     func milestone(_ key: String, default value: Milestone?) -> Milestone? {
       guard let n = node[key] else { return value }
       if case .int(let step)? = n.scalar?.value { return .step(step) }

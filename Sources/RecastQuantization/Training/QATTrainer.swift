@@ -86,10 +86,10 @@ public struct QATTrainer {
   }
 
   /// Trains `quantizer` (prepared) on `data`; the quantizer is left in evaluation mode with the trained weights,
-  /// ready for `finalize`. The optimizer's state stays in `self.optimizer` for a later `run`.
+  /// ready for `finalize`. An error thrown by `progress` (a cancellation) stops after that step, which is kept. The optimizer's state stays in `self.optimizer` for a later `run`.
   @discardableResult
   public mutating func run(
-    _ quantizer: Quantizer, data: some QATDataSource, progress: (Progress) -> Void = { _ in }
+    _ quantizer: Quantizer, data: some QATDataSource, progress: (Progress) throws -> Void = { _ in }
   ) throws -> Summary {
     let perEpoch = data.batchesPerEpoch
     guard perEpoch > 0 else {
@@ -157,7 +157,7 @@ public struct QATTrainer {
           try quantizer.step()
           losses.append(value)
           step += 1
-          progress(
+          try progress(
             Progress(
               step: step, totalSteps: total, epoch: epoch, batch: index, loss: value,
               learningRate: optimizer.learningRate, gradientNorm: norm,

@@ -88,7 +88,7 @@ public final class RecipeRunner {
         case .evaluate: try evaluate(step, &record)
         case .finalize: try finalize(step, &record)
         case .export: try export(step, &record, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        case .train: throw failure(step, "quantization-aware training is not available in this version of Recast")
+        case .train: try train(step, &record)
         }
       } catch let error as DiagnosticError {
         throw error
@@ -196,6 +196,74 @@ public final class RecipeRunner {
     record.summary =
       "\(model) model on \(metrics.samples) samples of '\(name)': "
       + record.metrics.map { "\($0.name) \(Self.format($0.value, metric: $0.name))" }.joined(separator: ", ")
+  }
+
+  private func train(_ step: RunStep, _ record: inout StageRecord) throws {
+    let (quantizer, _) = try requirePrepared(step)
+    let settings = try TrainSettings(step)
+    let data = try dataset(settings.data, step)
+    let output = setup.model.graph.outputs.first?.name ?? ""
+    let labels = data.labels[output]
+    if settings.loss.needsLabels && labels == nil {
+      throw failure(
+        step, "the \(settings.loss) loss needs labels, but data set '\(settings.data)' has none for output '\(output)'",
+        help: "add labels to data.\(settings.data), or use loss: distillation (no labels needed)")
+    }
+    let source = try TensorDataSource(
+      inputs: data.inputs, labels: settings.loss.needsLabels ? labels : nil,
+      batchSize: settings.batchSize ?? data.batchSize, shuffle: data.shuffle,
+      seed: step.int("seed").map(UInt64.init) ?? data.seed)
+    let perEpoch = source.batchesPerEpoch
+    let optimizer: any Optimizer
+    switch settings.optimizer {
+    case .sgd(let lr, let momentum, let nesterov, let decay):
+      optimizer = SGD(learningRate: Float(lr), momentum: Float(momentum), nesterov: nesterov, weightDecay: Float(decay))
+    case .adam(let lr, let betas, let eps, let decay, let decoupled):
+      optimizer =
+        decoupled
+        ? AdamW(learningRate: Float(lr), beta1: Float(betas.0), beta2: Float(betas.1), epsilon: Float(eps), weightDecay: Float(decay))
+        : Adam(learningRate: Float(lr), beta1: Float(betas.0), beta2: Float(betas.1), epsilon: Float(eps), weightDecay: Float(decay))
+    }
+    let loss: QATTrainer.LossFunction
+    switch settings.loss {
+    case .crossEntropy: loss = .crossEntropy
+    case .mse: loss = .meanSquaredError
+    case .distillation(let temperature): loss = .distillation(temperature: Float(temperature))
+    }
+    let schedule: LearningRateSchedule
+    switch settings.schedule {
+    case .constant(let warmup):
+      schedule = LearningRateSchedule(.constant, warmupSteps: warmup?.step(stepsPerEpoch: perEpoch) ?? 0)
+    case .cosine(let warmup, let minimum):
+      schedule = LearningRateSchedule(
+        .cosine(minimum: Float(minimum)), warmupSteps: warmup?.step(stepsPerEpoch: perEpoch) ?? 0)
+    case .step(let warmup, let size, let gamma):
+      schedule = LearningRateSchedule(
+        .step(every: Swift.max(1, size.step(stepsPerEpoch: perEpoch)), gamma: Float(gamma)),
+        warmupSteps: warmup?.step(stepsPerEpoch: perEpoch) ?? 0)
+    }
+    var trainer = QATTrainer(
+      epochs: settings.epochs ?? 1, steps: settings.steps, optimizer: optimizer, loss: loss, schedule: schedule,
+      gradientClipNorm: settings.gradClip, output: output)
+    let total = settings.steps ?? (settings.epochs ?? 1) * perEpoch
+    var lastLoss = Double.nan
+    let summary: QATTrainer.Summary
+    do {
+      summary = try trainer.run(quantizer, data: source) { progress in
+        lastLoss = progress.loss
+        events(.progress(step, done: progress.step, total: total))
+        try checkCancelled()
+      }
+    } catch let error as QATTrainingError {
+      throw failure(step, error.message)
+    }
+    record.dataset = settings.data
+    record.samples = summary.steps
+    let first = summary.losses.first.map { String(format: "%.4f", $0) } ?? "-"
+    record.summary =
+      "\(summary.steps) steps (\(perEpoch) per epoch) on '\(settings.data)', loss \(first) → "
+      + String(format: "%.4f", lastLoss)
+    record.metrics = [("final_loss", lastLoss)]
   }
 
   private func finalize(_ step: RunStep, _ record: inout StageRecord) throws {

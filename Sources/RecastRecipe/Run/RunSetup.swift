@@ -111,7 +111,7 @@ public struct RunSetup: Sendable {
     warnings = diagnostics.sortedByLocation()
 
     recipe = RecipeConfig(resolved)
-    config = try recipe.quantizerConfig()
+    config = try Self.withStageSchedule(recipe.quantizerConfig(), steps: RunStep.steps(of: resolved), recipe: recipe)
     self.resolution = ConfigResolver(config: config, model: model).resolve()
     steps = try RunStep.steps(of: resolved)
     try Self.checkSupported(steps)
@@ -121,6 +121,17 @@ public struct RunSetup: Sendable {
       datasets[name] = try Dataset.load(name, from: resolved, model: model.graph)
     }
     self.datasets = datasets
+    for step in steps where step.kind == .train {
+      let settings = try TrainSettings(step)
+      let output = model.graph.outputs.first?.name ?? ""
+      if settings.loss.needsLabels, let data = datasets[settings.data], data.labels[output] == nil {
+        throw DiagnosticError(
+          .error(
+            "run.labels", "\(step.label): the loss needs labels, but data set '\(settings.data)' has none",
+            at: step.settings["loss"]?.span ?? step.span,
+            help: "add 'labels:' to data.\(settings.data), or use 'loss: distillation' (needs no labels)"))
+      }
+    }
     outputs = try RunOutputs(steps: steps, file: file, configuration: configuration, modelFile: modelURL)
     try Expectation.check(resolved["expect"], steps: steps, datasets: datasets)
   }
@@ -131,10 +142,13 @@ public struct RunSetup: Sendable {
     for step in steps {
       switch step.kind {
       case .train:
-        problems.append(
-          .error(
-            "run.unsupported", "\(step.label): quantization-aware training is not available in this version of Recast",
-            at: step.span, help: "use a post-training recipe (prepare, calibrate, evaluate, finalize, export)"))
+        let settings = try TrainSettings(step)
+        if case .crossEntropy(let smoothing) = settings.loss, smoothing > 0 {
+          problems.append(
+            .error(
+              "run.unsupported", "\(step.label): label_smoothing is not available in this version of Recast",
+              at: step.settings["loss"]?.span ?? step.span, help: "remove label_smoothing"))
+        }
       case .finalize where step.string("backend") == "coreml":
         problems.append(
           .error(
@@ -144,6 +158,23 @@ public struct RunSetup: Sendable {
       }
     }
     if !problems.isEmpty { throw DiagnosticError(problems) }
+  }
+
+  /// A train stage's own `qat_schedule` replaces the global scope's (module scopes keep theirs).
+  private static func withStageSchedule(
+    _ config: QuantizerConfig, steps: [RunStep], recipe: RecipeConfig
+  ) throws(DiagnosticError) -> QuantizerConfig {
+    guard let step = steps.first(where: { $0.kind == .train && $0.settings["qat_schedule"] != nil }),
+      let node = step.settings["qat_schedule"]
+    else { return config }
+    guard var global = config.globalConfig.effective else {
+      throw DiagnosticError(
+        .error(
+          "run.schedule", "\(step.label): qat_schedule needs a global_config to apply to (it is null)", at: node.span,
+          help: "put qat_schedule in the module configs that quantize"))
+    }
+    global.qatSchedule = try recipe.schedule(node)
+    return config.setGlobal(global)
   }
 
   /// The data set each stage reads, by the defaults the schema documents.
