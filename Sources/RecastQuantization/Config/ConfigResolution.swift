@@ -62,6 +62,8 @@ public struct ConfigResolution: Sendable {
   public var moduleSources: [(module: ModuleInfo, scope: SpecSource.Scope)]
   /// Unmatched selectors, shadowed rules, axis and block-size problems, "quantizes nothing".
   public var findings: [ConfigFinding]
+  /// The config's fusion-pattern selection, for graph-mode placement.
+  public var fusionPatterns: FusionPatternSelection = .all
 
   /// The scope of module `path`.
   public func moduleSource(_ path: String) -> SpecSource.Scope? {

@@ -127,6 +127,7 @@ public struct ConfigResolver: Sendable {
     let boundaries = resolveBoundaries(checks: &checks)
     var resolution = ConfigResolution(
       ops: ops, boundaryTensors: boundaries, moduleSources: moduleSources, findings: [])
+    resolution.fusionPatterns = config.fusionPatterns
     resolution.findings = selectorFindings(tracker: tracker) + checks.findings
     if !resolution.quantizesAnything {
       resolution.findings.append(
