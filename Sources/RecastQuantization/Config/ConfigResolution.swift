@@ -70,9 +70,9 @@ public struct ConfigResolution: Sendable {
     moduleSources.first { $0.module.path == path }?.scope
   }
 
-  /// The resolved op whose aten-style, ONNX or exporter name is `name`.
+  /// The resolved op whose aten-style, ONNX, exporter or eager call-site name is `name`.
   public func op(named name: String) -> ResolvedOp? {
-    ops.first { $0.op.names.contains(name) }
+    ops.first { $0.op.names.contains(name) || $0.op.eagerName == name }
   }
 
   /// True when some tensor gets a spec.

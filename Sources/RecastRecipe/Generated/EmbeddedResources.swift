@@ -319,7 +319,7 @@ enum EmbeddedResources {
           "type": ["object", "null"]
         },
         "op_name_config": {
-          "description": "Overrides for individual ops inside this scope, keyed by a regular expression matched against the whole op name (as `recast inspect` prints it). Takes precedence over op_type_config.",
+          "description": "Overrides for individual ops inside this scope, keyed by a regular expression matched against the whole op name (as `recast inspect` prints it): in graph mode the graph op name (`conv2d_1`, numbered over the whole model), in eager mode the call site (`3.conv2d`, `encoder.add_1`: module path, op, number within the module); the ONNX node name works in both. Takes precedence over op_type_config.",
           "$ref": "#/$defs/OpConfigMap",
           "type": ["object", "null"]
         },
