@@ -68,21 +68,22 @@ struct StaticCodes {
             let o = out.value.assumingMemoryBound(to: UInt8.self)
             var run = range.lowerBound / n
             let end = range.upperBound / n
-            var clean = [Bool](repeating: false, count: tileRuns)
+            var maxima = [UInt32](repeating: 0, count: tileRuns)
             while run < end {
               let last = Swift.min(end, run + tileRuns)
-              for r in run..<last {
-                // Float division equals the reference's Double division rounded to Float (53 ≥ 2·24 + 2 bits).
-                // `|x|` bit patterns order like the values, NaN above +∞: a NaN in the group shows as a maximum
-                // above +∞, and only then is the NaN-ignoring float maximum needed.
-                let bits = StaticCodes.absMaxBits(x + r * n, n)
-                let a = bits <= StaticCodes.infinityBits ? Float(bitPattern: bits) : StaticCodes.absMax(x + r * n, n)
-                s[r] = Swift.max(a / half, QParams.epsilon)
-                clean[r - run] = bits < StaticCodes.infinityBits
+              // `|x|` bit patterns order like the values, NaN above +∞: a group's largest pattern is its `max |x|`,
+              // or above +∞ when it holds a NaN, and only then is the NaN-ignoring float maximum needed. Float
+              // division equals the reference's Double division rounded to Float (53 ≥ 2·24 + 2 bits).
+              maxima.withUnsafeMutableBufferPointer { m in
+                for r in run..<last { m[r - run] = StaticCodes.absMaxBits(x + r * n, n) }
+                for r in run..<last { s[r] = Swift.max(Float(bitPattern: m[r - run]) / half, QParams.epsilon) }
+                for r in run..<last where m[r - run] > StaticCodes.infinityBits {
+                  s[r] = Swift.max(StaticCodes.absMax(x + r * n, n) / half, QParams.epsilon)
+                }
               }
               for r in run..<last {
                 let (start, end) = (r * n, r * n + n)
-                if clean[r - run] && n % 8 == 0 {
+                if maxima[r - run] < StaticCodes.infinityBits && n % 8 == 0 {
                   if bits == 8 {
                     StaticCodes.bytes(x, o, start, end, scale: s[r], zero: zero)
                   } else {
