@@ -50,52 +50,51 @@ struct StaticCodes {
     let groups = layout.groupCount
     let half = Float((1 << (bits - 1)) - 1)
     let zeroPoint = Int32(dtype.symmetricZeroPoint)
-    let zero = UInt32(truncatingIfNeeded: zeroPoint)
     let (qmin, qmax) = (Float(dtype.qmin), Float(dtype.qmax))
-    // A chunk starts on a whole group and, for packed codes, on a whole byte.
-    let unit = bits == 4 && n % 2 == 1 ? 2 * n : n
+    // A chunk, and a tile of packed codes, starts on a whole group and on a whole byte.
+    let pairs = bits == 4 && n % 2 == 1
+    let unit = pairs ? 2 * n : n
+    var tileRuns = Swift.max(1, Self.tileElements / n)
+    if pairs && tileRuns % 2 == 1 { tileRuns += 1 }
     var scale = [Float](repeating: 0, count: groups)
     var values = Tensor(uninitialized: dtype.onnxType, shape: x.shape)
     x.withUnsafeBufferPointer(as: Float.self) { px in
       scale.withUnsafeMutableBufferPointer { ps in
         values.withUnsafeMutableRawBytes { po in
           let (xs, s, out) = (SendableBox(px.baseAddress!), SendableBox(ps.baseAddress!), SendableBox(po.baseAddress!))
-          let tileRuns = Swift.max(1, Self.tileElements / n)
-          let bits = bits
+          let (bits, tileRuns) = (bits, tileRuns)
           QuantParallel.chunks(layout.count, unit: unit) { range in
             let x = xs.value
             let s = s.value
             let o = out.value.assumingMemoryBound(to: UInt8.self)
+            var maxima = [UInt32](repeating: 0, count: tileRuns)
+            // Packed formats: a tile's code bytes, folded into nibble pairs once the tile is done.
+            var scratch = [UInt8](repeating: 0, count: bits == 4 ? tileRuns * n : 0)
             var run = range.lowerBound / n
             let end = range.upperBound / n
-            var maxima = [UInt32](repeating: 0, count: tileRuns)
             while run < end {
               let last = Swift.min(end, run + tileRuns)
-              // `|x|` bit patterns order like the values, NaN above +∞: a group's largest pattern is its `max |x|`,
-              // or above +∞ when it holds a NaN, and only then is the NaN-ignoring float maximum needed. Float
-              // division equals the reference's Double division rounded to Float (53 ≥ 2·24 + 2 bits).
               maxima.withUnsafeMutableBufferPointer { m in
-                for r in run..<last { m[r - run] = StaticCodes.absMaxBits(x + r * n, n) }
-                for r in run..<last { s[r] = Swift.max(Float(bitPattern: m[r - run]) / half, QParams.epsilon) }
-                for r in run..<last where m[r - run] > StaticCodes.infinityBits {
-                  s[r] = Swift.max(StaticCodes.absMax(x + r * n, n) / half, QParams.epsilon)
-                }
-              }
-              for r in run..<last {
-                let (start, end) = (r * n, r * n + n)
-                if maxima[r - run] < StaticCodes.infinityBits && n % 8 == 0 {
-                  if bits == 8 {
-                    StaticCodes.bytes(x, o, start, end, scale: s[r], zero: zero)
-                  } else {
-                    StaticCodes.nibbles(x, o, start, end, scale: s[r], zero: zero)
+                scratch.withUnsafeMutableBufferPointer { c in
+                  // `|x|` bit patterns order like the values, NaN above +∞: a group's largest pattern is its
+                  // `max |x|`, or above +∞ when it holds a NaN, and only then is the NaN-ignoring float maximum
+                  // needed. Float division equals the reference's Double division rounded to Float (53 ≥ 2·24 + 2).
+                  for r in run..<last { m[r - run] = StaticCodes.absMaxBits(x + r * n, n) }
+                  for r in run..<last { s[r] = Swift.max(Float(bitPattern: m[r - run]) / half, QParams.epsilon) }
+                  for r in run..<last where m[r - run] > StaticCodes.infinityBits {
+                    s[r] = Swift.max(StaticCodes.absMax(x + r * n, n) / half, QParams.epsilon)
                   }
-                  continue
-                }
-                let group = IntegerCodes.Group(scale: s[r], zeroPoint: zeroPoint, qmin: qmin, qmax: qmax)
-                if bits == 8 {
-                  IntegerCodes.bytes(x, o, start, end, group)
-                } else {
-                  IntegerCodes.nibbles(x, o, start, end, group)
+                  for r in run..<last {
+                    // Bytes straight to the output, or to the tile's scratch for packing.
+                    let target = bits == 8 ? o + r * n : c.baseAddress! + (r - run) * n
+                    if m[r - run] < StaticCodes.infinityBits {
+                      StaticCodes.codes(x + r * n, target, n, scale: s[r], zero: UInt32(truncatingIfNeeded: zeroPoint))
+                    } else {
+                      let group = IntegerCodes.Group(scale: s[r], zeroPoint: zeroPoint, qmin: qmin, qmax: qmax)
+                      for i in 0..<n { target[i] = group.code(x[r * n + i]) }
+                    }
+                  }
+                  if bits == 4 { StaticCodes.packPairs(c.baseAddress!, o + run * n / 2, (last - run) * n) }
                 }
               }
               run = last
@@ -135,38 +134,18 @@ struct StaticCodes {
   /// The bit pattern of `+∞`.
   static let infinityBits = Float.infinity.bitPattern
 
-  /// `max` of the bit patterns of `|x[i]|` over `n` contiguous floats (as signed 32-bit integers, which SSE2 compares
-  /// directly): the bit pattern of `max |x|` when no element is NaN, above `infinityBits` when one is.
+  /// The largest bit pattern of `|x[i]|` over `n` contiguous floats: the bit pattern of `max |x|` when no element is
+  /// NaN, above `infinityBits` when one is. A plain loop, which the compiler vectorises (with an unsigned-maximum
+  /// reduction) better than hand-written SIMD selects on SSE2.
   @inline(__always)
   static func absMaxBits(_ x: UnsafePointer<Float>, _ n: Int) -> UInt32 {
-    let mask = SIMD8<Int32>(repeating: 0x7FFF_FFFF)
-    var a = SIMD8<Int32>(repeating: 0)
-    var b = a
-    var i = 0
-    while i + 16 <= n {
-      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int32>.self) & mask
-      let w = UnsafeRawPointer(x + i + 8).loadUnaligned(as: SIMD8<Int32>.self) & mask
-      a.replace(with: v, where: v .> a)
-      b.replace(with: w, where: w .> b)
-      i += 16
-    }
-    if i + 8 <= n {
-      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int32>.self) & mask
-      a.replace(with: v, where: v .> a)
-      i += 8
-    }
-    a.replace(with: b, where: b .> a)
-    var a4 = a.lowHalf
-    a4.replace(with: a.highHalf, where: a.highHalf .> a4)
-    var a2 = a4.lowHalf
-    a2.replace(with: a4.highHalf, where: a4.highHalf .> a2)
-    var m = a2[1] > a2[0] ? a2[1] : a2[0]
-    while i < n {
-      let v = Int32(bitPattern: x[i].bitPattern & 0x7FFF_FFFF)
+    let bits = UnsafeRawPointer(x).assumingMemoryBound(to: UInt32.self)
+    var m: UInt32 = 0
+    for i in 0..<n {
+      let v = bits[i] & 0x7FFF_FFFF
       m = v > m ? v : m
-      i += 1
     }
-    return UInt32(bitPattern: m)
+    return m
   }
 
   /// `max |x[i]|` over `n` contiguous floats, NaN ignored (0 when there is no number).
@@ -179,39 +158,23 @@ struct StaticCodes {
     return m
   }
 
-  /// Codes of a group whose scale came from its own finite, NaN-free range, one byte each: `|x / s| ≤ a / s`, at
-  /// most `(2^(b−1) − 1)·(1 + 2^−23)` (or below it when the guard raised `s`), rounds inside `[qmin − z, qmax − z]`,
-  /// so `IntegerCodes`' NaN replacement and clamps change nothing and are skipped. `n` must be a multiple of 8.
+  /// Code bytes (low byte of `round_half_even(x / s) + z`) of a group whose scale came from its own finite, NaN-free
+  /// range: `|x / s| ≤ a / s`, at most `(2^(b−1) − 1)·(1 + 2^−23)` (or below it when the guard raised `s`), rounds
+  /// inside `[qmin − z, qmax − z]`, so `IntegerCodes`' NaN replacement and clamps change nothing and are skipped.
+  /// The rounding is `IntegerCodes`' `1.5·2²³` addition. A plain loop, vectorised by the compiler.
   @inline(__always)
-  static func bytes(
-    _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int, scale: Float,
-    zero: UInt32
-  ) {
-    let s = SIMD8<Float>(repeating: scale)
-    let z = SIMD8<UInt32>(repeating: zero)
-    var i = start
-    while i < end {
-      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) / s
-      let t = unsafeBitCast(v + IntegerCodes.magic, to: SIMD8<UInt32>.self) &+ z
-      UnsafeMutableRawPointer(out + i).storeBytes(of: IntegerCodes.packBytes(t), as: UInt64.self)
-      i += 8
+  static func codes(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, _ n: Int, scale: Float, zero: UInt32) {
+    for i in 0..<n {
+      out[i] = UInt8(truncatingIfNeeded: (x[i] / scale + IntegerCodes.magic).bitPattern &+ zero)
     }
   }
 
-  /// `bytes`' arithmetic with two codes a byte; `start` must be even.
+  /// Folds `count` code bytes into nibble pairs, low nibble first (a trailing odd code gets a zero high nibble).
   @inline(__always)
-  static func nibbles(
-    _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int, scale: Float,
-    zero: UInt32
-  ) {
-    let s = SIMD8<Float>(repeating: scale)
-    let z = SIMD8<UInt32>(repeating: zero)
-    var i = start
-    while i < end {
-      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) / s
-      let t = unsafeBitCast(v + IntegerCodes.magic, to: SIMD8<UInt32>.self) &+ z
-      UnsafeMutableRawPointer(out + (i >> 1)).storeBytes(of: IntegerCodes.packNibbles(t), as: UInt32.self)
-      i += 8
+  static func packPairs(_ codes: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<UInt8>, _ count: Int) {
+    for j in 0..<(count / 2) {
+      out[j] = (codes[2 * j] & 0x0F) | (codes[2 * j + 1] << 4)
     }
+    if count % 2 == 1 { out[count / 2] = codes[count - 1] & 0x0F }
   }
 }
