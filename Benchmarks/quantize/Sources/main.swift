@@ -105,15 +105,17 @@ func benchmark() throws {
   let int4Run = oneCall(int4)
   let passes = [(int8, [scales(int8), codes(qparams8)]), (int4, [scales(int4), codes(qparams4)])]
   let all = [memcpy1, memcpyN, int8Run, int4Run] + passes.flatMap(\.1)
+  // ONLY=int4 (a substring of a measurement's name) runs just those, for profiling.
+  let only = ProcessInfo.processInfo.environment["ONLY"]
   for _ in 0..<rounds {
-    for m in all { try m.round() }
+    for m in all where only.map({ m.name.contains($0) }) ?? true { try m.round() }
   }
 
   let copyTime = min(memcpy1.best, memcpyN.best)
   func gbps(_ t: Double) -> String { String(format: "%.2f", bytes / t / 1e9) }
   func line(_ m: Measurement, ratio: Bool = false) -> String {
     let label = m.name.padding(toLength: 28, withPad: " ", startingAt: 0)
-    let versus = ratio ? String(format: "  (%.2f x memcpy)", copyTime / m.best) : ""
+    let versus = ratio && copyTime.isFinite ? String(format: "  (%.2f x memcpy)", copyTime / m.best) : ""
     return "\(label)\(gbps(m.best)) GB/s\(versus)  [\(gbps(m.cpu)) GB per CPU-second]"
   }
   print("weights: \(matrices) x [\(rows), \(columns)] float32 = \(Int(bytes) / 1_048_576) MB, best of \(rounds) rounds")
