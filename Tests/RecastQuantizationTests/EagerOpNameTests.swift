@@ -32,7 +32,8 @@ import Testing
 
   @Test func namesFollowTheDocumentedExample() {
     let view = QuantizableModel(Self.twoAddModules())
-    #expect(view.ops.map(\.eagerName) == ["submodule_a.add", "submodule_a.add_1", "submodule_b.add", "submodule_b.add_1"])
+    #expect(
+      view.ops.map(\.eagerName) == ["submodule_a.add", "submodule_a.add_1", "submodule_b.add", "submodule_b.add_1"])
     #expect(view.ops.map(\.atenName) == ["add", "add_1", "add_2", "add_3"])
     #expect(view.ops[1].names(in: .eager) == ["submodule_a.add_1", "/submodule_a/Add_1"])
     #expect(view.ops[1].names(in: .graph) == ["add_1", "/submodule_a/Add_1"])
@@ -60,8 +61,10 @@ import Testing
 
   @Test func aNameFromTheOtherModeIsUnmatchedWithAHint() throws {
     let model = Self.twoAddModules()
-    let eagerNameInGraph = ConfigResolver(config: Self.config(disabling: "submodule_a.add_1", mode: .graph), model: model)
-      .resolve()
+    let eagerNameInGraph = ConfigResolver(
+      config: Self.config(disabling: "submodule_a.add_1", mode: .graph), model: model
+    )
+    .resolve()
     #expect(Self.quantized(eagerNameInGraph).count == 4)
     let finding = try #require(eagerNameInGraph.findings.first { $0.id == ConfigFinding.ID.unmatchedSelector })
     #expect(finding.message.contains("(graph mode names)"))

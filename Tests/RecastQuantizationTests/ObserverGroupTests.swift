@@ -52,7 +52,9 @@ struct HistogramCase: Decodable, Sendable, CustomTestStringConvertible {
 /// merging exact, and the figures numpy computes on the raw values.
 @Suite("Histogram calculators per channel and per block")
 struct ObserverGroupTests {
-  static let granularities: [Granularity] = [.perChannel(axis: 0), .perChannel(axis: 1), .perBlock(axis: 1, blockSize: 10)]
+  static let granularities: [Granularity] = [
+    .perChannel(axis: 0), .perChannel(axis: 1), .perBlock(axis: 1, blockSize: 10),
+  ]
 
   func batches(_ seed: UInt64, count: Int = 5) -> [Tensor] {
     var rng = SeededRandom(seed: seed)
@@ -68,7 +70,8 @@ struct ObserverGroupTests {
   @Test(arguments: ["percentile", "mse"], [QScheme.symmetric, .asymmetric])
   func perChannelMergeEqualsObservingEverything(_ name: String, _ qscheme: QScheme) throws {
     let xs = batches(41)
-    let spec = QuantizationSpec(dtype: .int8, qscheme: qscheme, granularity: .perChannel(axis: 0), qparamCalculator: name)
+    let spec = QuantizationSpec(
+      dtype: .int8, qscheme: qscheme, granularity: .perChannel(axis: 0), qparamCalculator: name)
     let registry = QParamCalculatorRegistry()
     var a = try registry.make(for: spec, role: .activation)
     var b = try registry.make(for: spec, role: .activation)
@@ -99,7 +102,8 @@ struct ObserverGroupTests {
     for g in range.min.indices {
       var single = try registry.make(for: tensorSpec, role: .activation)
       for x in xs {
-        let values = x.scalars(as: Float.self).enumerated().filter { group(of: $0.offset, granularity) == g }.map(\.element)
+        let values = x.scalars(as: Float.self).enumerated().filter { group(of: $0.offset, granularity) == g }.map(
+          \.element)
         try single.observe(Tensor(shape: [values.count], floats: values))
       }
       #expect(single.range?.min == [range.min[g]] && single.range?.max == [range.max[g]], "group \(g)")

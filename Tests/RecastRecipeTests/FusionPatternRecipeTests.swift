@@ -2,8 +2,8 @@ import Foundation
 import RecastGraph
 import RecastQuantization
 import RecastYAML
-import Testing
 import TestSupport
+import Testing
 
 @testable import RecastRecipe
 
@@ -15,8 +15,10 @@ import TestSupport
   }
 
   @Test func recipeKeysBecomeTheSelection() throws {
-    let both = try config("quantization_config:\n  fusion_patterns: {enable: [conv_bn_relu, add_relu], disable: [add_relu]}\n")
-    #expect(both.fusionPatterns == FusionPatternSelection(enabled: ["conv_bn_relu", "add_relu"], disabled: ["add_relu"]))
+    let both = try config(
+      "quantization_config:\n  fusion_patterns: {enable: [conv_bn_relu, add_relu], disable: [add_relu]}\n")
+    #expect(
+      both.fusionPatterns == FusionPatternSelection(enabled: ["conv_bn_relu", "add_relu"], disabled: ["add_relu"]))
     let disableOnly = try config("quantization_config:\n  fusion_patterns:\n    disable: [conv_relu]\n")
     #expect(disableOnly.fusionPatterns == FusionPatternSelection(enabled: nil, disabled: ["conv_relu"]))
     #expect(try config("quantization_config:\n  fusion_patterns: null\n").fusionPatterns == .all)

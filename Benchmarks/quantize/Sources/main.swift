@@ -40,7 +40,8 @@ final class Measurement {
 
 func benchmark() throws {
   let megabytes = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 512
-  let rows = 4096, columns = 1024  // one 16 MB [out, in] weight matrix, as a Linear layer stores it
+  let rows = 4096  // one 16 MB [out, in] weight matrix, as a Linear layer stores it
+  let columns = 1024
   let matrices = max(1, megabytes * 1024 * 1024 / (rows * columns * 4))
   let rounds = Int(ProcessInfo.processInfo.environment["REPEATS"] ?? "5") ?? 5
   let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -73,7 +74,8 @@ func benchmark() throws {
         let start = k * piece
         let count = min(matrixBytes, start + piece) - start
         _ = memcpy(
-          UnsafeMutableRawPointer(bitPattern: target + UInt(start))!, UnsafeRawPointer(bitPattern: source + UInt(start))!,
+          UnsafeMutableRawPointer(bitPattern: target + UInt(start))!,
+          UnsafeRawPointer(bitPattern: source + UInt(start))!,
           count)
       }
     }
@@ -96,10 +98,14 @@ func benchmark() throws {
     }
   }
   func scales(_ spec: QuantizationSpec) -> Measurement {
-    Measurement("min/max + scales") { for w in weights { sink &+= try QParams.compute(for: w, spec: spec).scale.count } }
+    Measurement("min/max + scales") {
+      for w in weights { sink &+= try QParams.compute(for: w, spec: spec).scale.count }
+    }
   }
   func codes(_ qparams: [QParams]) -> Measurement {
-    Measurement("codes") { for (w, q) in zip(weights, qparams) { sink &+= try FakeQuant.quantize(w, qparams: q).values.count } }
+    Measurement("codes") {
+      for (w, q) in zip(weights, qparams) { sink &+= try FakeQuant.quantize(w, qparams: q).values.count }
+    }
   }
   let int8Run = oneCall(int8)
   let int4Run = oneCall(int4)

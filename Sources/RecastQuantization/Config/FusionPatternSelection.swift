@@ -30,7 +30,8 @@ public struct FusionPatternSelection: Sendable, Hashable {
       case (nil, let b?): b
       case (let a?, let b?): a.filter(b.contains)
       }
-    return FusionPatternSelection(enabled: enabled, disabled: disabled + other.disabled.filter { !disabled.contains($0) })
+    return FusionPatternSelection(
+      enabled: enabled, disabled: disabled + other.disabled.filter { !disabled.contains($0) })
   }
 }
 

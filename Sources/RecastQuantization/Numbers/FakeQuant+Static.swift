@@ -12,7 +12,9 @@ extension FakeQuant {
   public static func quantize(
     _ x: Tensor, spec: QuantizationSpec
   ) throws(QuantizationError) -> (codes: QuantizedTensor, qparams: QParams) {
-    guard x.dtype == .float32 else { throw QuantizationError("quantization observes float32 tensors, found \(x.dtype)") }
+    guard x.dtype == .float32 else {
+      throw QuantizationError("quantization observes float32 tensors, found \(x.dtype)")
+    }
     let layout = try GroupLayout(shape: x.shape, granularity: spec.granularity)
     if let kernel = StaticCodes(spec: spec, layout: layout) { return kernel.run(x) }
     let qparams = try QParams.compute(for: x, spec: spec)
@@ -163,7 +165,8 @@ struct StaticCodes {
   /// inside `[qmin − z, qmax − z]`, so `IntegerCodes`' NaN replacement and clamps change nothing and are skipped.
   /// The rounding is `IntegerCodes`' `1.5·2²³` addition. A plain loop, vectorised by the compiler.
   @inline(__always)
-  static func codes(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, _ n: Int, scale: Float, zero: UInt32) {
+  static func codes(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, _ n: Int, scale: Float, zero: UInt32)
+  {
     for i in 0..<n {
       out[i] = UInt8(truncatingIfNeeded: (x[i] / scale + IntegerCodes.magic).bitPattern &+ zero)
     }

@@ -22,7 +22,9 @@ public struct HistogramState: Sendable, Hashable {
   public var histogram: Histogram { histograms.first ?? Histogram(binLimit: binLimit) }
 
   mutating func observe(_ x: Tensor, _ spec: QuantizationSpec, _ name: String) throws(QuantizationError) {
-    guard x.dtype == .float32 else { throw QuantizationError("quantization observes float32 tensors, found \(x.dtype)") }
+    guard x.dtype == .float32 else {
+      throw QuantizationError("quantization observes float32 tensors, found \(x.dtype)")
+    }
     let layout = try GroupLayout(shape: x.shape, granularity: spec.granularity)
     if histograms.isEmpty {
       guard layout.groupCount == 1 || layout.groupCount * binLimit <= Self.counterBudget else {
@@ -35,7 +37,8 @@ public struct HistogramState: Sendable, Hashable {
       scaleShape = layout.scaleShape
     } else if layout.scaleShape != scaleShape {
       throw QuantizationError(
-        "the \(name) calculator saw groups of scale shape \(scaleShape) before, now \(layout.scaleShape) (shape \(x.shape))")
+        "the \(name) calculator saw groups of scale shape \(scaleShape) before, now \(layout.scaleShape) (shape \(x.shape))"
+      )
     }
     if layout.groupCount == 1 {
       x.withUnsafeBufferPointer(as: Float.self) { histograms[0].add($0) }
@@ -81,7 +84,8 @@ public struct HistogramState: Sendable, Hashable {
 
   /// Per-group ranges from `body` (one group's histogram → its `(lo, hi)`), nil until some group has seen a finite
   /// value. A group without one keeps the empty range `(+∞, −∞)`, which `QParams.compute` treats as `[0, 0]`.
-  func ranges(_ body: (Histogram) throws(QuantizationError) -> (Float, Float)) throws(QuantizationError) -> GroupRange? {
+  func ranges(_ body: (Histogram) throws(QuantizationError) -> (Float, Float)) throws(QuantizationError) -> GroupRange?
+  {
     guard histograms.contains(where: { $0.total > 0 }) else { return nil }
     var lo = [Float](repeating: .infinity, count: histograms.count)
     var hi = [Float](repeating: -.infinity, count: histograms.count)
