@@ -348,6 +348,20 @@ def check_selectors(doc: dict, findings: list[Finding]):
             findings.append(Finding("lint.selector-regex", f"selector '{s}' is not a valid regular expression: {e}"))
 
 
+# Recast's built-in fusion patterns (Sources/RecastQuantization/Placement/FusionPattern.swift).
+BUILTIN_PATTERNS = ["conv_bn_relu", "linear_bias_relu", "conv_bn", "conv_relu", "linear_relu", "matmul_relu",
+                    "linear_bias", "add_relu", "mul_relu"]
+
+
+def check_patterns(doc: dict, findings: list[Finding]):
+    selection = (doc.get("quantization_config") or {}).get("fusion_patterns") or {}
+    for key in ("enable", "disable"):
+        for name in selection.get(key) or []:
+            if name not in BUILTIN_PATTERNS:
+                close = min(BUILTIN_PATTERNS, key=lambda known: edit_distance(name, known))
+                findings.append(Finding("lint.unknown-pattern", f"unknown fusion pattern '{name}' (did you mean '{close}'?)"))
+
+
 def lint(loaded: Loaded, is_recipe: bool) -> list[Finding]:
     findings: list[Finding] = []
     for key, mark, same_tag in loaded.collisions:
@@ -357,6 +371,7 @@ def lint(loaded: Loaded, is_recipe: bool) -> list[Finding]:
             findings.append(Finding("lint.duplicate-selector", f"{mark}: key '{key}' appears twice (once quoted)"))
     doc = loaded.data or {}
     check_selectors(doc, findings)
+    check_patterns(doc, findings)
     doc = resolve(doc, loaded.path, findings, (loaded.path.resolve(),))
     qc = doc.get("quantization_config")
     quantizes_activations = False

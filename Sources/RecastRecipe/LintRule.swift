@@ -51,5 +51,6 @@ public enum LintRules {
     SelectorRegexRule(),
     DuplicateSelectorRule(),
     UnknownPresetRule(),
+    UnknownPatternRule(),
   ]
 }

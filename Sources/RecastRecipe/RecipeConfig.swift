@@ -33,7 +33,19 @@ public struct RecipeConfig: Sendable {
     return QuantizerConfig(
       executionMode: mode, globalConfig: global,
       moduleTypeConfigs: try selectorMap(config["module_type_configs"], module),
-      moduleNameConfigs: try selectorMap(config["module_name_configs"], module))
+      moduleNameConfigs: try selectorMap(config["module_name_configs"], module),
+      fusionPatterns: fusionPatterns(config["fusion_patterns"]))
+  }
+
+  /// `fusion_patterns: {enable: [...], disable: [...]}`: absent or null lists mean every registered pattern and
+  /// none disabled. Names are checked by `lint.unknown-pattern` and again at placement.
+  private func fusionPatterns(_ node: Node?) -> FusionPatternSelection {
+    guard let node, !node.isNull else { return .all }
+    func names(_ key: String) -> [String]? {
+      guard let list = node[key], !list.isNull else { return nil }
+      return (list.sequence ?? []).compactMap(\.string)
+    }
+    return FusionPatternSelection(enabled: names("enable"), disabled: names("disable") ?? [])
   }
 
   /// The selector keys of `allow_unmatched`.

@@ -84,6 +84,13 @@ public struct Tensor: Sendable {
     return try body(UnsafeMutableBufferPointer(start: typed, count: count))
   }
 
+  /// Write access to the storage bytes in ONNX layout (packed for sub-byte types); copies first if shared.
+  @inlinable
+  public mutating func withUnsafeMutableRawBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    return try body(UnsafeMutableRawBufferPointer(start: storage.pointer, count: storage.byteCount))
+  }
+
   /// The same elements under another shape with the same element count (no copy).
   public func reshaped(_ newShape: [Int]) -> Tensor {
     precondition(newShape.reduce(1, *) == count, "cannot reshape \(shape) to \(newShape)")

@@ -53,9 +53,11 @@ struct Explain: ParsableCommand {
       let resolved = PresetResolver(library: linter.presets).resolve(root, file: recipe).node
     else { throw ExitCode(1) }
     let config = RecipeConfig(resolved)
-    let quantizerConfig = try config.quantizerConfig()
+    // `--mode` overrides the recipe's execution mode for resolution too: op names differ between the modes.
+    var quantizerConfig = try config.quantizerConfig()
+    if let mode { quantizerConfig.executionMode = mode }
     let resolution = ConfigResolver(config: quantizerConfig, model: onnx).resolve()
-    let plan = try Placement.plan(resolution: resolution, model: onnx, mode: mode ?? quantizerConfig.executionMode)
+    let plan = try Placement.plan(resolution: resolution, model: onnx, mode: quantizerConfig.executionMode)
     let output =
       format == .json ? json(resolution, config, plan) : self.text(resolution, config) + placementText(plan)
     FileHandle.standardOutput.write(Data(output.utf8))

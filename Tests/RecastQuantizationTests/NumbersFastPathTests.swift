@@ -116,3 +116,79 @@ struct NumbersFastPathTests {
     #expect(range.max == hi)
   }
 }
+
+@Suite("Static quantization in one pass against parameters and codes computed separately")
+struct StaticQuantizeTests {
+  /// Normal values, exact half-way quotients, tiny and subnormal groups, and (with `specials`) NaN, ±∞ and ±0.
+  func data(_ count: Int, seed: UInt64, specials: Bool) -> [Float] {
+    var values = NumbersFastPathTests().data(count, seed: seed)
+    if !specials { values = values.map { $0.isFinite ? $0 : 0.25 } }
+    // A stretch of subnormals and one of zeros, so some groups get the guard scale.
+    for i in 0..<Swift.min(64, count / 4) { values[i] = i % 2 == 0 ? .leastNonzeroMagnitude * Float(i) : 0 }
+    return values
+  }
+
+  static let specs: [QuantizationSpec] = {
+    var result: [QuantizationSpec] = []
+    for dtype in [QuantDType.int8, .uint8, .int4, .uint4] {
+      result.append(QuantizationSpec(dtype: dtype))
+      var asymmetric = QuantizationSpec(dtype: dtype)
+      asymmetric.qscheme = .asymmetric
+      result.append(asymmetric)
+      var ranged = QuantizationSpec(dtype: dtype)
+      ranged.floatRange = ClosedRangeBounds(min: -0.5, max: nil)
+      result.append(ranged)
+    }
+    return result
+  }()
+
+  /// The shared layouts plus per-channel rows whose length is a multiple of 8 (the unclamped kernel), one of them
+  /// large enough to be split over threads.
+  static let layouts = FastPathLayout.all + [
+    FastPathLayout(shape: [33, 64], granularity: .perChannel(axis: 0)),
+    FastPathLayout(shape: [72, 1024], granularity: .perChannel(axis: 0)),
+    FastPathLayout(shape: [144, 512], granularity: .perBlock(axis: 1, blockSize: 64)),
+  ]
+
+  @Test(arguments: layouts)
+  func oneCallEqualsTwoPasses(_ c: FastPathLayout) throws {
+    let layout = try GroupLayout(shape: c.shape, granularity: c.granularity)
+    // The specs the one-pass kernel does not take (asymmetric, float_range) only on the small layouts.
+    for (k, base) in Self.specs.enumerated() where base.qscheme == .symmetric && base.floatRange == nil
+      || layout.count < 50_000
+    {
+      var spec = base
+      spec.granularity = c.granularity
+      for specials in [false, true] {
+        let seed = UInt64(17 * layout.count + 2 * k + (specials ? 1 : 0))
+        let x = Tensor(shape: c.shape, floats: data(layout.count, seed: seed, specials: specials))
+        let (codes, qparams) = try FakeQuant.quantize(x, spec: spec)
+        let expected = try QParams.compute(for: x, spec: spec)
+        let reference = try FakeQuant.quantize(x, qparams: expected)
+        let label = "\(spec.dtype) \(spec.qscheme) range \(spec.floatRange != nil), seed \(seed)"
+        #expect(qparams == expected, "\(label)")
+        #expect(codes.values == reference.values, "\(label)")
+        #expect(codes.scale == reference.scale && codes.zeroPoint == reference.zeroPoint, "\(label)")
+        #expect(codes.axis == reference.axis && codes.blockSize == reference.blockSize, "\(label)")
+      }
+    }
+  }
+
+  @Test func groupsOfNaNInfinityAndZerosMatchTheReference() throws {
+    // Four blocks of 16: all NaN, one +∞, all zero, ordinary values with one NaN.
+    var values = [Float](repeating: .nan, count: 64)
+    for i in 16..<32 { values[i] = Float(i) / 7 }
+    values[20] = .infinity
+    for i in 32..<48 { values[i] = 0 }
+    for i in 48..<64 { values[i] = Float(i - 56) / 3 }
+    values[50] = -.nan
+    let x = Tensor(shape: [2, 32], floats: values)
+    for dtype in [QuantDType.int8, .uint8, .int4, .uint4] {
+      let spec = QuantizationSpec(dtype: dtype, granularity: .perBlock(axis: 1, blockSize: 16))
+      let (codes, qparams) = try FakeQuant.quantize(x, spec: spec)
+      #expect(qparams == (try QParams.compute(for: x, spec: spec)), "\(dtype)")
+      #expect(qparams.scale[0] == QParams.epsilon && qparams.scale[1] == .infinity, "\(dtype)")
+      #expect(codes.values == (try FakeQuant.quantizeGeneric(x, qparams: qparams)), "\(dtype)")
+    }
+  }
+}

@@ -62,15 +62,17 @@ public struct ConfigResolution: Sendable {
   public var moduleSources: [(module: ModuleInfo, scope: SpecSource.Scope)]
   /// Unmatched selectors, shadowed rules, axis and block-size problems, "quantizes nothing".
   public var findings: [ConfigFinding]
+  /// The config's fusion-pattern selection, for graph-mode placement.
+  public var fusionPatterns: FusionPatternSelection = .all
 
   /// The scope of module `path`.
   public func moduleSource(_ path: String) -> SpecSource.Scope? {
     moduleSources.first { $0.module.path == path }?.scope
   }
 
-  /// The resolved op whose aten-style, ONNX or exporter name is `name`.
+  /// The resolved op whose aten-style, ONNX, exporter or eager call-site name is `name`.
   public func op(named name: String) -> ResolvedOp? {
-    ops.first { $0.op.names.contains(name) }
+    ops.first { $0.op.names.contains(name) || $0.op.eagerName == name }
   }
 
   /// True when some tensor gets a spec.

@@ -63,8 +63,9 @@ extension ConfigResolver {
       let scopePath = scopeConfig(ref).scope.path
       for (byName, list) in [(true, selectors.names), (false, selectors.types)] {
         let field = byName ? "op_name_config" : "op_type_config"
-        let candidates = byName ? model.allOpNames : model.allOpTypes
-        let quantizable = byName ? model.ops.flatMap(\.names) : model.ops.flatMap(\.types)
+        let mode = config.executionMode
+        let candidates = byName ? model.opNames(in: mode) : model.allOpTypes
+        let quantizable = byName ? model.ops.flatMap { $0.names(in: mode) } : model.ops.flatMap(\.types)
         for (i, selector) in list.enumerated() {
           let path = scopePath + [field, selector.source]
           let entry = OpEntryRef(scope: ref, byName: byName, index: i)
@@ -74,8 +75,9 @@ extension ConfigResolver {
             findings.append(
               ConfigFinding(
                 ConfigFinding.ID.unmatchedSelector, .error,
-                "\(field) selector '\(selector.source)' matches no op \(byName ? "name" : "type") in the model",
-                path: path, help: didYouMean(selector.source, among: candidates)))
+                "\(field) selector '\(selector.source)' matches no op \(byName ? "name" : "type") in the model"
+                  + (byName ? " (\(mode) mode names)" : ""),
+                path: path, help: otherModeHint(selector, byName) ?? didYouMean(selector.source, among: candidates)))
           } else if !quantizable.contains(where: selector.matches) {
             findings.append(
               ConfigFinding(
@@ -98,6 +100,16 @@ extension ConfigResolver {
       }
     }
     return findings
+  }
+
+  /// For an op-name selector that names ops only in the other execution mode, a hint saying so.
+  private func otherModeHint(_ selector: CompiledSelector, _ byName: Bool) -> String? {
+    guard byName else { return nil }
+    let other: QuantizerConfig.ExecutionMode = config.executionMode == .graph ? .eager : .graph
+    guard let example = model.opNames(in: other).first(where: selector.matches) else { return nil }
+    return other == .eager
+      ? "'\(example)' is an eager-mode call-site name; graph mode names ops as torch.export does (conv2d, conv2d_1)"
+      : "'\(example)' is a graph-mode op name; eager mode names ops by call site (<module>.<op>, such as 3.conv2d)"
   }
 
   private func invalid(_ selector: String, _ error: String, path: [String]) -> ConfigFinding {

@@ -7,7 +7,8 @@ public import RecastGraph
 /// 1. Scope: the last `moduleNameConfigs` entry matching the op's module or an ancestor (innermost module first),
 ///    else the last `moduleTypeConfigs` entry matching it or an ancestor, else `globalConfig`. A `nil` scope leaves
 ///    the op unquantized.
-/// 2. Within the scope: the last `opNameConfig` entry matching one of the op's names, else the last `opTypeConfig`
+/// 2. Within the scope: the last `opNameConfig` entry matching one of the op's names (graph-mode op names, or eager
+///    call-site names in eager mode: `QuantizableOp.names(in:)`), else the last `opTypeConfig`
 ///    entry matching one of its types, else the scope's own `op*Spec` fields. A `nil` op entry leaves it unquantized.
 /// 3. Within the chosen config, each group (inputs, outputs, state) uses its field, or the library default when the
 ///    field is omitted; an exact key (`"0"`, `"weight"`) beats `"*"`.
@@ -127,6 +128,7 @@ public struct ConfigResolver: Sendable {
     let boundaries = resolveBoundaries(checks: &checks)
     var resolution = ConfigResolution(
       ops: ops, boundaryTensors: boundaries, moduleSources: moduleSources, findings: [])
+    resolution.fusionPatterns = config.fusionPatterns
     resolution.findings = selectorFindings(tracker: tracker) + checks.findings
     if !resolution.quantizesAnything {
       resolution.findings.append(
@@ -155,7 +157,7 @@ public struct ConfigResolver: Sendable {
     guard let scopeConfig else { return unquantized(.scope, .scopeNull) }
 
     let selectors = opSelectors[ref] ?? ([], [])
-    let names = op.names
+    let names = op.names(in: config.executionMode)
     let types = op.types
     let nameMatches = selectors.names.indices.filter { selectors.names[$0].matchesAny(names) }
     let typeMatches = selectors.types.indices.filter { selectors.types[$0].matchesAny(types) }

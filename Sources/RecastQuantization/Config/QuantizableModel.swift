@@ -10,8 +10,10 @@ public struct QuantizableModel: Sendable {
   public private(set) var ops: [QuantizableOp]
   /// Every module seen in node metadata or node names, root (`""`) first, then in order of first appearance.
   public private(set) var modules: [ModuleInfo]
-  /// Every op name a config could mention (aten-style, ONNX and exporter names of all named nodes).
+  /// Every op name a graph-mode config could mention (aten-style, ONNX and exporter names of all named nodes).
   public private(set) var allOpNames: [String]
+  /// Every op name an eager-mode config could mention (call-site names and ONNX names of all named nodes).
+  public private(set) var allEagerOpNames: [String]
   /// Every op type a config could mention (ONNX types, aten types and aliases of all nodes).
   public private(set) var allOpTypes: [String]
   /// Graph input names (runtime inputs only) and output names, for module boundaries.
@@ -52,8 +54,10 @@ public struct QuantizableModel: Sendable {
     var modules: [String: ModuleInfo] = ["": ModuleInfo(path: "")]
     var moduleOrder = [""]
     var names: [String] = []
+    var eagerNames: [String] = []
     var types: Set<String> = []
     var atenCounts: [String: Int] = [:]
+    var callCounts: [String: Int] = [:]
     var nodeModules: [[String]] = []
     for (index, node) in graph.nodes.enumerated() {
       let stack = ModuleStack(node: node)
@@ -72,8 +76,13 @@ public struct QuantizableModel: Sendable {
       let count = atenCounts[atenType, default: 0]
       atenCounts[atenType] = count + 1
       let atenName = count == 0 ? atenType : "\(atenType)_\(count)"
+      let eagerName = Self.callSiteName(atenType, module: innermost.path, counts: &callCounts)
       names.append(atenName)
-      if !node.name.isEmpty { names.append(node.name) }
+      eagerNames.append(eagerName)
+      if !node.name.isEmpty {
+        names.append(node.name)
+        eagerNames.append(node.name)
+      }
       if let fx = stack.exporterName { names.append(fx) }
       types.insert(node.opType)
       types.insert(atenType)
@@ -88,7 +97,10 @@ public struct QuantizableModel: Sendable {
       }
       var producedValues = node.outputs
       if let add = biasAdds[index].map({ graph.nodes[$0] }) {
-        if !add.name.isEmpty { names.append(add.name) }
+        if !add.name.isEmpty {
+          names.append(add.name)
+          eagerNames.append(add.name)
+        }
         if let bias = add.presentInputs.first(where: isConstant) {
           state.append(OpTensor(slot: 2, value: bias, parameter: "bias", shape: shape(bias)))
         }
@@ -111,7 +123,7 @@ public struct QuantizableModel: Sendable {
       let weightSlot = state.first { $0.parameter == "weight" }?.slot
       ops.append(
         QuantizableOp(
-          nodeIndex: index, name: node.name, atenName: atenName,
+          nodeIndex: index, name: node.name, atenName: atenName, eagerName: eagerName,
           exporterName: stack.exporterName.flatMap { $0 == atenName ? nil : $0 }, opType: node.opType,
           atenType: atenType, module: innermost, moduleStack: stack.modules, inputs: inputs, state: state,
           outputs: outputs, foldedBatchNorm: folded, fusedBiasAdd: biasAdds[index],
@@ -120,11 +132,28 @@ public struct QuantizableModel: Sendable {
     self.ops = ops
     self.modules = moduleOrder.map { modules[$0] ?? ModuleInfo(path: $0) }
     self.allOpNames = names
+    self.allEagerOpNames = eagerNames
     self.allOpTypes = types.sorted()
     self.graphInputs = graph.runtimeInputs.map(\.name)
     self.graphOutputs = graph.outputs.map(\.name)
     self.boundaries = Self.boundaries(
       graph: graph, nodeModules: nodeModules, isConstant: isConstant, isFloat: isFloat)
+  }
+
+  /// Every op name a config in `mode` could mention.
+  public func opNames(in mode: QuantizerConfig.ExecutionMode) -> [String] {
+    mode == .graph ? allOpNames : allEagerOpNames
+  }
+
+  /// Eager mode's call-site name of the next `atenType` call in module `module`: `<module>.<aten type>`, numbered
+  /// per type within the module (`3.conv2d`, `blk.add`, `blk.add_1`); the bare call name in the root module. Every
+  /// node with an aten type counts, as every torch function call counts in coreai-opt's eager mode.
+  static func callSiteName(_ atenType: String, module: String, counts: inout [String: Int]) -> String {
+    let key = "\(module)\u{0}\(atenType)"
+    let count = counts[key, default: 0]
+    counts[key] = count + 1
+    let call = count == 0 ? atenType : "\(atenType)_\(count)"
+    return module.isEmpty ? call : "\(module).\(call)"
   }
 
   /// `MatMul` nodes that act as a `Linear` (constant 2-D right operand) followed by an `Add` of a constant 1-D bias,

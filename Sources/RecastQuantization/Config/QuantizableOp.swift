@@ -27,7 +27,9 @@ public struct OpTensor: Sendable, Hashable {
 ///
 /// Names: `name` is the ONNX node name; `atenName` the torch graph-mode op name (`conv2d`, `conv2d_1`, `linear`,
 /// `relu_3`), numbered per aten type in graph order as torch.export does; `exporterName` the FX node name the
-/// dynamo exporter recorded (when it differs). `op_name_config` selectors may match any of them. Types:
+/// dynamo exporter recorded (when it differs); `eagerName` the eager-mode call site (`3.conv2d`, `blk.add_1`),
+/// numbered per aten type within the op's module. In graph mode `op_name_config` selectors match the graph-mode
+/// names (`atenName`, `exporterName`), in eager mode the call site; the ONNX node name in both. Types:
 /// `op_type_config` selectors may match the ONNX type (`Conv`), the aten type (`conv2d`) or an alias (`cat` /
 /// `concat`, `reshape` / `view`).
 public struct QuantizableOp: Sendable, Hashable {
@@ -37,6 +39,8 @@ public struct QuantizableOp: Sendable, Hashable {
   public var name: String
   /// Torch graph-mode style op name.
   public var atenName: String
+  /// Eager-mode call-site name: `<module path>.<aten type>[_n]`, numbered within the module; bare in the root.
+  public var eagerName: String
   /// FX node name from the dynamo exporter's metadata when present and different from `atenName`.
   public var exporterName: String?
   /// ONNX op type.
@@ -59,11 +63,15 @@ public struct QuantizableOp: Sendable, Hashable {
   /// outputs.
   public var fusedBiasAdd: Int?
 
-  /// Every name `op_name_config` selectors are matched against.
-  public var names: [String] {
-    var result = [atenName]
-    if !name.isEmpty, name != atenName { result.append(name) }
-    if let exporterName, !result.contains(exporterName) { result.append(exporterName) }
+  /// Every name graph-mode `op_name_config` selectors are matched against.
+  public var names: [String] { names(in: .graph) }
+
+  /// Every name `op_name_config` selectors are matched against in `mode`: graph-mode names or the eager call site,
+  /// and the ONNX node name.
+  public func names(in mode: QuantizerConfig.ExecutionMode) -> [String] {
+    var result = [mode == .graph ? atenName : eagerName]
+    if !name.isEmpty, !result.contains(name) { result.append(name) }
+    if mode == .graph, let exporterName, !result.contains(exporterName) { result.append(exporterName) }
     return result
   }
 

@@ -39,16 +39,19 @@ public struct QuantizerConfig: Sendable, Hashable {
   public var moduleTypeConfigs: SelectorMap<ModuleQuantizerConfig>
   /// Scopes by module path (`features.0`, `encoder\.layer\.[0-5]`); later entries win; beats module types.
   public var moduleNameConfigs: SelectorMap<ModuleQuantizerConfig>
+  /// Graph mode: the fusion patterns placement uses (Recast's `fusion_patterns`; all registered ones by default).
+  public var fusionPatterns: FusionPatternSelection
 
   public init(
     executionMode: ExecutionMode = .graph, globalConfig: GlobalConfig = .libraryDefault,
     moduleTypeConfigs: SelectorMap<ModuleQuantizerConfig> = [:],
-    moduleNameConfigs: SelectorMap<ModuleQuantizerConfig> = [:]
+    moduleNameConfigs: SelectorMap<ModuleQuantizerConfig> = [:], fusionPatterns: FusionPatternSelection = .all
   ) {
     self.executionMode = executionMode
     self.globalConfig = globalConfig
     self.moduleTypeConfigs = moduleTypeConfigs
     self.moduleNameConfigs = moduleNameConfigs
+    self.fusionPatterns = fusionPatterns
   }
 
   /// A config whose global scope is `global` (`nil` = explicit `null`).

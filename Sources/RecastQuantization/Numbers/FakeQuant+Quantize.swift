@@ -54,20 +54,11 @@ extension FakeQuant {
         }
       }
     }
-    if bits == 8 {
-      var values = Tensor(uninitialized: dtype.onnxType, shape: x.shape)
-      values.withUnsafeMutableBufferPointer(as: UInt8.self) { p in
-        if let out = p.baseAddress { fill(out) }
-      }
-      return values
+    var values = Tensor(uninitialized: dtype.onnxType, shape: x.shape)
+    values.withUnsafeMutableRawBytes { p in
+      if let out = p.baseAddress { fill(out.assumingMemoryBound(to: UInt8.self)) }
     }
-    // Packed codes: `Tensor` offers no typed view of sub-byte storage, so the bytes are built here and copied once.
-    let byteCount = dtype.onnxType.byteCount(for: count)
-    let bytes = [UInt8](unsafeUninitializedCapacity: byteCount) { p, initialized in
-      if let out = p.baseAddress { fill(out) }
-      initialized = byteCount
-    }
-    return Tensor(dtype: dtype.onnxType, shape: x.shape, rawBytes: bytes)
+    return values
   }
 
   /// Codes through the per-format scalar path (every dtype); the reference for the vectorised kernels.

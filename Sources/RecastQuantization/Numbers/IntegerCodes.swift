@@ -51,6 +51,27 @@ enum IntegerCodes {
     }
   }
 
+  /// The low nibbles of eight lanes as one little-endian word, lane `k` in bits `4k..<4k+4` (ONNX's int4 layout:
+  /// even element in the low nibble). Halves and lane shifts only: the generic `SIMD8<UInt8>(truncatingIfNeeded:)`
+  /// is not inlined and costs more than the arithmetic around it.
+  @inline(__always)
+  static func packNibbles(_ v: SIMD8<UInt32>) -> UInt32 {
+    let c = (v.lowHalf & 0xF) | ((v.highHalf & 0xF) &<< 16)  // lanes k | k+4 << 16
+    let d = c.lowHalf | (c.highHalf &<< 8)  // lanes (0, 2, 4, 6) and (1, 3, 5, 7) at 8-bit steps
+    return d[0] | (d[1] &<< 4)
+  }
+
+  /// The low bytes of eight lanes as one little-endian word, lane `k` in bits `8k..<8k+8`.
+  @inline(__always)
+  static func packBytes(_ v: SIMD8<UInt32>) -> UInt64 {
+    // Each 64-bit lane holds codes `2j | 2j+1 << 32`; folding the high one down by 24 bits pairs them in 16 bits.
+    let a = unsafeBitCast(v.lowHalf & 0xFF, to: SIMD2<UInt64>.self)
+    let b = unsafeBitCast(v.highHalf & 0xFF, to: SIMD2<UInt64>.self)
+    let p = (a | (a &>> 24)) & 0xFFFF
+    let q = (b | (b &>> 24)) & 0xFFFF
+    return p[0] | (p[1] &<< 16) | (q[0] &<< 32) | (q[1] &<< 48)
+  }
+
   /// One byte per code: elements `start..<end` of `x` sharing `group`, written to `out[start..<end]`.
   @inline(__always)
   static func bytes(
@@ -59,8 +80,7 @@ enum IntegerCodes {
     var i = start
     let zero = SIMD8<UInt32>(repeating: group.zero)
     while i + 8 <= end {
-      let codes = SIMD8<UInt8>(truncatingIfNeeded: group.shifted(x + i) &+ zero)
-      UnsafeMutableRawPointer(out + i).storeBytes(of: codes, as: SIMD8<UInt8>.self)
+      UnsafeMutableRawPointer(out + i).storeBytes(of: packBytes(group.shifted(x + i) &+ zero), as: UInt64.self)
       i += 8
     }
     while i < end {
@@ -85,12 +105,8 @@ enum IntegerCodes {
     }
     let zero = SIMD8<UInt32>(repeating: group.zero)
     while i + 8 <= end {
-      // Code bytes as little-endian pairs `even | odd << 8`, folded to `even & 0xF | (odd & 0xF) << 4`.
-      let codes = SIMD8<UInt8>(truncatingIfNeeded: group.shifted(x + i) &+ zero)
-      let pairs = unsafeBitCast(codes, to: SIMD4<UInt16>.self)
-      let packed = (pairs & 0x0F) | ((pairs &>> 4) & 0xF0)
       UnsafeMutableRawPointer(out + (i >> 1)).storeBytes(
-        of: SIMD4<UInt8>(truncatingIfNeeded: packed), as: SIMD4<UInt8>.self)
+        of: packNibbles(group.shifted(x + i) &+ zero), as: UInt32.self)
       i += 8
     }
     while i < end {

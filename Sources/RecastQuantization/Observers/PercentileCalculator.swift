@@ -3,8 +3,8 @@ public import RecastTensor
 /// `percentile`: clips outliers by taking the range from quantiles of an exact histogram of everything seen.
 ///
 /// Symmetric: `a = quantile_p(|x|)`, range `[−a, a]`. Asymmetric: `[quantile_{1−p}(x), quantile_p(x)]`. Quantiles
-/// interpolate linearly inside a bin and never exceed the observed range. `p = 99.99` by default. Merging is
-/// exact (see `Histogram`).
+/// interpolate linearly inside a bin and never exceed the observed range. `p = 99.99` by default. Per-channel and
+/// per-block specs keep one histogram per group and clip each group on its own. Merging is exact (see `Histogram`).
 public struct PercentileCalculator: QParamCalculator {
   public static let defaultPercentile = 99.99
 
@@ -19,21 +19,22 @@ public struct PercentileCalculator: QParamCalculator {
     state = HistogramState(binLimit: bins)
   }
 
-  /// The clipped range.
+  /// The clipped range, per group.
   public var range: GroupRange? {
-    let h = state.histogram
-    guard h.total > 0 else { return nil }
     let p = percentile / 100
-    if spec.qscheme == .symmetric {
-      let a = h.absoluteQuantile(p)
-      return GroupRange(min: [Swift.max(h.min, -a)], max: [Swift.min(h.max, a)], scaleShape: [])
+    let symmetric = spec.qscheme == .symmetric
+    return try? state.ranges { h in
+      if symmetric {
+        let a = h.absoluteQuantile(p)
+        return (Swift.max(h.min, -a), Swift.min(h.max, a))
+      }
+      return (h.quantile(1 - p), h.quantile(p))
     }
-    return GroupRange(min: [h.quantile(1 - p)], max: [h.quantile(p)], scaleShape: [])
   }
 
   public mutating func observe(_ x: Tensor) throws(QuantizationError) { try state.observe(x, spec, "percentile") }
 
   public mutating func merge(_ other: any QParamCalculator) throws(QuantizationError) {
-    state.merge(try sameKind(other).state)
+    try state.merge(try sameKind(other).state)
   }
 }

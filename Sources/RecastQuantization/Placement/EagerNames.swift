@@ -1,23 +1,16 @@
 /// Eager-mode (call-site) names, as coreai-opt's eager mode reports them.
 ///
 /// An op's call site is `<module path>.<aten type>`, numbered per type within its module (`3.conv2d`, `blk.add`,
-/// `blk.add_1`); ops of the root module have the bare call name. Quantizers append a role: `_quantize_input` (with
+/// `blk.add_1`); ops of the root module have the bare call name (`QuantizableOp.eagerName`, computed with the model
+/// view; every node with an aten type counts, quantizable or not). Quantizers append a role: `_quantize_input` (with
 /// `_<slot>` when the op has several activation inputs), `_quantize_output_<slot>`; a weight's quantizer is
-/// `<module>.parametrizations.<parameter>.0`. Only quantizable ops are counted, so an op after a non-quantizable
-/// call of the same aten type in one module may be numbered lower than torch would.
+/// `<module>.parametrizations.<parameter>.0`. In eager mode `op_name_config` selectors match the call sites.
 public enum EagerNames {
   /// Graph and eager names of `ops` keyed by node name (`nodeName` maps an op's node index to its name).
   public static func names(for ops: [QuantizableOp], nodeName: (Int) -> String) -> [String: OpNames] {
-    var counts: [String: Int] = [:]
     var result: [String: OpNames] = [:]
     for op in ops {
-      let module = op.module.path
-      let key = "\(module)\u{0}\(op.atenType)"
-      let count = counts[key, default: 0]
-      counts[key] = count + 1
-      let call = count == 0 ? op.atenType : "\(op.atenType)_\(count)"
-      result[nodeName(op.nodeIndex)] = OpNames(
-        graph: op.atenName, eager: module.isEmpty ? call : "\(module).\(call)", module: module)
+      result[nodeName(op.nodeIndex)] = OpNames(graph: op.atenName, eager: op.eagerName, module: op.module.path)
     }
     return result
   }

@@ -7,8 +7,9 @@ public import RecastGraph
 /// Built in (`FusionPattern.builtIns`): `conv_bn_relu`, `linear_bias_relu`, `conv_bn`, `conv_relu`, `linear_relu`,
 /// `matmul_relu`, `linear_bias`, `add_relu`, `mul_relu`. A Swift user adds one with
 /// `PatternRegistry.shared.register(FusionPattern(name: "div_relu", ops: "Div", "Relu"))` (or on an instance passed
-/// to `Placement`); a recipe or `Placement.Options.enabledPatterns` / `disabledPatterns` then names patterns to use
-/// or skip. Registering an existing name replaces that pattern in place.
+/// to `Placement`); a recipe (`quantization_config.fusion_patterns: {enable: [...], disable: [...]}`, carried by
+/// `QuantizerConfig.fusionPatterns`) or `Placement.Options.enabledPatterns` / `disabledPatterns` then names patterns
+/// to use or skip. Registering an existing name replaces that pattern in place.
 ///
 /// Matching is greedy in graph order: at each unclaimed node the longest registered pattern that matches wins (ties:
 /// registration order), and its nodes are claimed. Eager mode uses no patterns.

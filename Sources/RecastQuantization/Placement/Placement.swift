@@ -59,8 +59,10 @@ public enum Placement {
     "Mul", "Concat", "Softmax", "LayerNormalization",
   ]
 
-  /// The plan for `resolution` (resolved against `model`) in `mode`.
-  /// - Throws: for an unknown pattern name in `options`, or a Conv + BatchNormalization pair that cannot be folded.
+  /// The plan for `resolution` (resolved against `model`) in `mode`. Graph mode uses the patterns the config selects
+  /// (`resolution.fusionPatterns`) narrowed by `options`: enabled by both, minus what either disables.
+  /// - Throws: for an unknown pattern name in the config or `options`, or a Conv + BatchNormalization pair that
+  ///   cannot be folded.
   public static func plan(
     resolution: ConfigResolution, model: Model, mode: QuantizerConfig.ExecutionMode = .graph,
     options: Options = Options()
@@ -68,7 +70,11 @@ public enum Placement {
     var builder = PlanBuilder(
       resolution: resolution, graph: model.graph, mode: mode, opset: model.defaultOpset ?? 17)
     if mode == .graph {
-      let patterns = try options.registry.active(enabled: options.enabledPatterns, disabled: options.disabledPatterns)
+      let selection = resolution.fusionPatterns.narrowed(
+        by: FusionPatternSelection(
+          enabled: options.enabledPatterns.map { $0.sorted() }, disabled: options.disabledPatterns.sorted()))
+      let patterns = try options.registry.active(
+        enabled: selection.enabled.map(Set.init), disabled: Set(selection.disabled))
       builder.matchBlocks(patterns: patterns)
       if options.foldBatchNorm { try builder.foldBatchNorms() }
     }

@@ -181,8 +181,8 @@ enum EmbeddedResources {
             {"const": "static", "description": "Range of the latest batch only (for weights: the tensor itself)."},
             {"const": "moving_average", "description": "Exponential moving average of per-batch min and max (averaging constant 0.01)."},
             {"const": "global_minmax", "description": "Running minimum and maximum over every batch seen (what onnxruntime's MinMax calibration does)."},
-            {"const": "percentile", "description": "Histogram of all batches; clips the range at a high percentile to ignore outliers."},
-            {"const": "mse", "description": "Searches the clipping range that minimises the mean squared quantization error over a histogram of all batches."},
+            {"const": "percentile", "description": "Histogram of all batches (one per scale group: tensor, channel or block); clips each group's range at a high percentile to ignore outliers."},
+            {"const": "mse", "description": "Searches the clipping range that minimises the mean squared quantization error over a histogram of all batches, for each scale group (tensor, channel or block) on its own."},
             {"$ref": "#/$defs/RegisteredName"}
           ]
         },
@@ -319,7 +319,7 @@ enum EmbeddedResources {
           "type": ["object", "null"]
         },
         "op_name_config": {
-          "description": "Overrides for individual ops inside this scope, keyed by a regular expression matched against the whole op name (as `recast inspect` prints it). Takes precedence over op_type_config.",
+          "description": "Overrides for individual ops inside this scope, keyed by a regular expression matched against the whole op name (as `recast inspect` prints it): in graph mode the graph op name (`conv2d_1`, numbered over the whole model), in eager mode the call site (`3.conv2d`, `encoder.add_1`: module path, op, number within the module); the ONNX node name works in both. Takes precedence over op_type_config.",
           "$ref": "#/$defs/OpConfigMap",
           "type": ["object", "null"]
         },
@@ -378,9 +378,34 @@ enum EmbeddedResources {
           "description": "Settings for modules with given names (`features.0`, `encoder.layer.3.attention`), each key a regular expression matched against the whole module name. Overrides module_type_configs and global_config.",
           "$ref": "#/$defs/ModuleConfigMap",
           "type": ["object", "null"]
+        },
+        "fusion_patterns": {
+          "description": "Recast extension, graph mode only: which registered fusion patterns placement uses. A pattern is a chain of ops (conv_bn_relu: Conv, BatchNormalization, ReLU) quantized as one block, with one input and one output quantizer and none inside. Omitted or null: every registered pattern.",
+          "type": ["object", "null"],
+          "properties": {
+            "enable": {
+              "description": "Use only these patterns. Built in: conv_bn_relu, linear_bias_relu, conv_bn, conv_relu, linear_relu, matmul_relu, linear_bias, add_relu, mul_relu; a Swift program may register more under its own names. Omitted or null: every registered pattern; an empty list turns fusion off.",
+              "type": ["array", "null"],
+              "items": {"$ref": "#/$defs/PatternName"},
+              "uniqueItems": true
+            },
+            "disable": {
+              "description": "Never use these patterns (applied after enable, so a name in both is disabled). Same names as enable.",
+              "type": ["array", "null"],
+              "items": {"$ref": "#/$defs/PatternName"},
+              "uniqueItems": true
+            }
+          },
+          "additionalProperties": false
         }
       },
       "additionalProperties": false
+    },
+
+    "PatternName": {
+      "description": "The name of a fusion pattern in Recast's pattern registry (`conv_bn_relu`); `recast lint` reports names that are not registered.",
+      "type": "string",
+      "minLength": 1
     },
 
     "SchedulePoint": {
