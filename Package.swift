@@ -71,6 +71,9 @@ let package = Package(
       name: "example-w8a8-calibrated", dependencies: ["ExampleSupport", "RecastQuantization", "RecastGraph"],
       path: "Examples/Programs/Calibrated"),
     .executableTarget(
+      name: "example-w4a8-qat", dependencies: ["ExampleSupport", "RecastQuantization", "RecastGraph"],
+      path: "Examples/Programs/QAT"),
+    .executableTarget(
       name: "example-minilm-w8a8",
       dependencies: ["ExampleSupport", "RecastQuantization", "RecastGraph", "RecastTensor"],
       path: "Examples/Programs/MiniLM"),
@@ -100,6 +103,9 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(
       name: "RecastCLITests",
-      dependencies: ["recast", "example-w8-weight-only", "example-w8a8-calibrated", "example-minilm-w8a8", "TestSupport"]),
+      dependencies: [
+        "recast", "example-w8-weight-only", "example-w8a8-calibrated", "example-w4a8-qat", "example-minilm-w8a8",
+        "TestSupport",
+      ]),
   ]
 )

@@ -13,7 +13,7 @@ import Testing
     return folder
   }
 
-  @Test(arguments: ["example-w8-weight-only", "example-w8a8-calibrated"])
+  @Test(arguments: ["example-w8-weight-only", "example-w8a8-calibrated", "example-w4a8-qat"])
   func digitsProgram(_ name: String) throws {
     guard let python = oraclePython else {
       if Paths.isCI { Issue.record("Python with onnxruntime not found (set RECAST_PYTHON)") }

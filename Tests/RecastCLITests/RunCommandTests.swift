@@ -165,7 +165,8 @@ import Testing
     #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
   }
 
-  /// The same recipe run twice gives byte-identical model and lock files.
+  /// The same recipe run twice gives byte-identical model and lock files: post-training, and with eight steps of
+  /// QAT on shuffled data (seeded).
   @Test func sameRecipeSameBytes() throws {
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -179,6 +180,16 @@ import Testing
         })
     }
     #expect(outputs[0] == outputs[1])
+    var trained: [Data] = []
+    for _ in 0..<2 {
+      let run = try recast([
+        "run", "Examples/digits/w4a8_qat.yaml", "--output-dir", folder.appendingPathComponent("qat").path, "--quiet",
+        "--set", "stages.3.train={steps: 8, optimizer: {sgd: {lr: 0.01, momentum: 0.9}}}", "--set", "expect={}",
+      ])
+      #expect(run.status == 0, "\(run.stderr)")
+      trained.append(try Data(contentsOf: folder.appendingPathComponent("qat/out/digits.w4a8.qdq.onnx")))
+    }
+    #expect(trained[0] == trained[1])
     // The rerun against its own lock is accepted.
     let locked = try recast([
       "run", "Examples/digits/w8a8_calibrated.yaml", "--output-dir", folder.path, "--quiet",
