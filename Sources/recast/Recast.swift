@@ -8,9 +8,10 @@ struct Recast: ParsableCommand {
     commandName: "recast",
     abstract: "A declarative quantization engine for neural networks.",
     discussion: """
-      Recipes are YAML files that say how to quantize a model. `recast lint` checks them;
-      `recast validate` checks any YAML or JSON file against a JSON Schema.
-      Exit codes: 0 clean, 1 errors found, 64 usage error.
+      Recipes are YAML files that say how to quantize a model. `recast run` executes one and writes the
+      quantized ONNX model, a lock file and a report; `recast lint` checks recipes and presets;
+      `recast explain` shows which spec lands on which tensor; `recast presets` lists, shows and compares presets.
+      Exit codes: 0 success, 1 errors found (or a failed expectation), 64 usage error, 130 interrupted.
       """,
     version: version,
     subcommands: [Run.self, Lint.self, Validate.self, Inspect.self, Explain.self, Infer.self, Presets.self]

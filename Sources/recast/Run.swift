@@ -12,7 +12,7 @@ private let interrupted = Atomic<Bool>(false)
 /// `recast run RECIPE`: execute a recipe's stages and write the quantized model, lock file and report.
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Run a recipe: prepare, calibrate, evaluate, finalize and export a quantized model.",
+    abstract: "Run a recipe: prepare, calibrate, evaluate, train, finalize and export a quantized model.",
     discussion: """
       The recipe is linted against its model first (errors stop the run, nothing is computed), every data
       set a stage reads is loaded and checked against the model's inputs, and output paths are checked for
