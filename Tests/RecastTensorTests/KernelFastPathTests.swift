@@ -192,6 +192,20 @@ import Testing
     }
   }
 
+  /// MaxPool 2×2 stride 2 over even planes takes the stacked-rows path: 8- and 16-wide rows, 4-wide rows in
+  /// pairs (an odd row count leaves one for the tail), other widths singly. NaNs must win.
+  @Test(arguments: [(3, 8, 8), (2, 4, 16), (3, 2, 4), (5, 4, 4), (2, 6, 6), (1, 2, 2), (4, 10, 12)])
+  func pairwiseMaxPoolMatchesDirectLoops(_ planes: Int, _ h: Int, _ w: Int) throws {
+    var values = Self.random(planes * h * w, seed: 10)
+    values[planes * h * w - 3] = .nan
+    let x = Tensor(shape: [1, planes, h, w], floats: values)
+    let y = try Tensor.maxPool(x, kernelShape: [2, 2], strides: [2, 2])
+    let t = PoolCase(h: h, w: w, k: 2, stride: 2, pad: 0, dilation: 1, ceil: false)
+    #expect(y.shape == [1, planes, h / 2, w / 2])
+    let expected = Self.referencePool(t, values, planes: planes, max: true, includePad: false)
+    #expect(y.floats().map(\.bitPattern) == expected.map(\.bitPattern), "\(planes)×\(h)×\(w)")
+  }
+
   @Test func uninitializedTensorHasShape() {
     let t = Tensor(uninitialized: .float32, shape: [2, 3])
     #expect(t.shape == [2, 3] && t.count == 6 && t.rawBytes.count == 24)
