@@ -151,7 +151,8 @@ struct ConvPlan {
             sgemm(
               transA: false, transB: false, m: mg, n: columns, k: kSize, alpha: 1, a: w, lda: kSize, b: column,
               ldb: columns, beta: 0, c: product, ldc: columns, threaded: false)
-            scatterRows(product, rowStride: columns, first: images.lowerBound, items: 0..<(images.count * mg), group: gi,
+            scatterRows(
+              product, rowStride: columns, first: images.lowerBound, items: 0..<(images.count * mg), group: gi,
               bias: bias, into: y)
           }
         }
@@ -223,7 +224,7 @@ struct ConvPlan {
     _ product: UnsafePointer<Float>, rowStride: Int, first: Int, images: Int, group gi: Int,
     bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>
   ) {
-    parallelFor(images * mg, grain: Swift.max(1, (1 << 14) / Swift.max(outHW, 1))) { range in
+    parallelFor(images * mg, grain: Swift.max(1, Parallelism.elementwiseGrain / Swift.max(outHW, 1))) { range in
       scatterRows(product, rowStride: rowStride, first: first, items: range, group: gi, bias: bias, into: y)
     }
   }

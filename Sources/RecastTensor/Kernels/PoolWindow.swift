@@ -150,7 +150,9 @@ struct PoolWindow {
     var r = rows.lowerBound
     if width % 8 == 0 {
       for r in rows {
-        let (top, bottom, out) = (UnsafeRawPointer(x + 2 * r * width), UnsafeRawPointer(x + (2 * r + 1) * width), y + r * half)
+        let (top, bottom, out) = (
+          UnsafeRawPointer(x + 2 * r * width), UnsafeRawPointer(x + (2 * r + 1) * width), y + r * half
+        )
         for j in stride(from: 0, to: width, by: 8) {
           let v = larger(
             top.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self),

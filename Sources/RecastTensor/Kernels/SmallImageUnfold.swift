@@ -29,20 +29,20 @@ enum SmallImageUnfold {
     let (padded, outHW) = (ph * pw, outH * outW)
     scratch.update(repeating: 0, count: images * padded)
     for ch in channels {
-      for i in 0..<images {
-        copyRows(
-          x + i * imageStride + ch * inH * inW, sourceStride: inW, to: scratch + i * padded + pt * pw + pl,
-          targetStride: pw, rows: inH, width: inW)
-      }
+      copyPlanes(
+        x + ch * inH * inW, planeStride: imageStride, rowStride: inW, to: scratch + pt * pw + pl,
+        targetPlaneStride: padded, targetRowStride: pw, planes: images, rows: inH, width: inW)
       for ki in 0..<kh {
         for kj in 0..<kw {
           let target = col + (ch * kh * kw + ki * kw + kj) * rowStride
           let source = UnsafePointer(scratch + ki * dh * pw + kj * dw)
-          for i in 0..<images {
-            let (from, to) = (source + i &* padded, target + i &* outHW)
-            if sw == 1 {
-              copyRows(from, sourceStride: sh * pw, to: to, targetStride: outW, rows: outH, width: outW)
-            } else {
+          if sw == 1 {
+            copyPlanes(
+              source, planeStride: padded, rowStride: sh * pw, to: target, targetPlaneStride: outHW,
+              targetRowStride: outW, planes: images, rows: outH, width: outW)
+          } else {
+            for i in 0..<images {
+              let (from, to) = (source + i &* padded, target + i &* outHW)
               for oh in 0..<outH {
                 let (rowFrom, rowTo) = (from + oh &* sh &* pw, to + oh &* outW)
                 for ow in 0..<outW { rowTo[ow] = rowFrom[ow &* sw] }
@@ -54,27 +54,47 @@ enum SmallImageUnfold {
     }
   }
 
-  /// Copies `rows` rows of `width` floats from rows `sourceStride` floats apart to rows `targetStride` floats
-  /// apart. Rows of 8 and 4 floats (8×8 and 4×4 images, the common narrow ones) are one SIMD load and store each.
-  @inline(__always)
-  static func copyRows(
-    _ source: UnsafePointer<Float>, sourceStride: Int, to target: UnsafeMutablePointer<Float>, targetStride: Int,
-    rows: Int, width: Int
+  /// Copies `planes` blocks of `rows` rows of `width` floats: source rows `rowStride` floats apart and blocks
+  /// `planeStride` apart, target rows `targetRowStride` apart and blocks `targetPlaneStride` apart. Kept out of
+  /// line so that its loops get the registers to themselves; rows of 8 and 4 floats (8×8 and 4×4 images, the
+  /// common narrow ones) are one SIMD load and store each.
+  @inline(never)
+  static func copyPlanes(
+    _ source: UnsafePointer<Float>, planeStride: Int, rowStride: Int, to target: UnsafeMutablePointer<Float>,
+    targetPlaneStride: Int, targetRowStride: Int, planes: Int, rows: Int, width: Int
   ) {
     let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(target))
+    let (planeBytes, rowBytes) = (planeStride &* 4, rowStride &* 4)
+    let (targetPlaneBytes, targetRowBytes) = (targetPlaneStride &* 4, targetRowStride &* 4)
     switch width {
     case 8:
-      for r in 0..<rows {
-        let v = from.loadUnaligned(fromByteOffset: r &* sourceStride &* 4, as: SIMD8<Float>.self)
-        to.storeBytes(of: v, toByteOffset: r &* targetStride &* 4, as: SIMD8<Float>.self)
+      for p in 0..<planes {
+        var (input, output) = (p &* planeBytes, p &* targetPlaneBytes)
+        for _ in 0..<rows {
+          let v = from.loadUnaligned(fromByteOffset: input, as: SIMD8<Float>.self)
+          to.storeBytes(of: v, toByteOffset: output, as: SIMD8<Float>.self)
+          input &+= rowBytes
+          output &+= targetRowBytes
+        }
       }
     case 4:
-      for r in 0..<rows {
-        let v = from.loadUnaligned(fromByteOffset: r &* sourceStride &* 4, as: SIMD4<Float>.self)
-        to.storeBytes(of: v, toByteOffset: r &* targetStride &* 4, as: SIMD4<Float>.self)
+      for p in 0..<planes {
+        var (input, output) = (p &* planeBytes, p &* targetPlaneBytes)
+        for _ in 0..<rows {
+          let v = from.loadUnaligned(fromByteOffset: input, as: SIMD4<Float>.self)
+          to.storeBytes(of: v, toByteOffset: output, as: SIMD4<Float>.self)
+          input &+= rowBytes
+          output &+= targetRowBytes
+        }
       }
     default:
-      for r in 0..<rows { copy(source + r &* sourceStride, to: target + r &* targetStride, count: width) }
+      for p in 0..<planes {
+        for r in 0..<rows {
+          copy(
+            source + (p &* planeStride &+ r &* rowStride),
+            to: target + (p &* targetPlaneStride &+ r &* targetRowStride), count: width)
+        }
+      }
     }
   }
 
