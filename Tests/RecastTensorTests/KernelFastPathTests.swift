@@ -53,6 +53,8 @@ import Testing
     ConvCase(n: 4, c: 8, h: 3, w: 40, m: 16, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
     // One image per chunk (its column matrix alone exceeds the budget): the GEMM writes the output directly.
     ConvCase(n: 3, c: 64, h: 12, w: 12, m: 8, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    // 1×1, one image per chunk: the GEMM reads the input planes without im2col.
+    ConvCase(n: 2, c: 32, h: 48, w: 48, m: 8, k: 1, stride: 1, pad: 0, dilation: 1, group: 1),
     // 1×1 on 4×4 planes, 4-wide rows.
     ConvCase(n: 16, c: 64, h: 4, w: 4, m: 64, k: 1, stride: 1, pad: 0, dilation: 1, group: 1),
     // 5×5 with padding 2 on 4×4 planes: windows reaching past both borders.
@@ -141,8 +143,8 @@ import Testing
   }
 
   /// The fused ReLU equals a separate clamp on every path: batched GEMM, per-image GEMM, 1×1, depthwise, chunked
-  /// (several images per chunk and one).
-  @Test(arguments: [0, 1, 2, 6, 7, 16, 20])
+  /// (several images per chunk, one, one with a 1×1 kernel).
+  @Test(arguments: [0, 1, 2, 6, 7, 16, 20, 21])
   func convReluMatchesClampedConv(_ index: Int) throws {
     let t = (Self.convCases + Self.chunkedCases)[index]
     let x = Tensor(shape: [t.n, t.c, t.h, t.w], floats: Self.random(t.n * t.c * t.h * t.w, seed: 6))

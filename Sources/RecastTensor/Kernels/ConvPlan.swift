@@ -123,14 +123,16 @@ struct ConvPlan {
   private func runChunks(
     x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>
   ) {
-    let (kSize, mg, outHW, group, outputs, relu) = (kSize, mg, outHW, group, outputs, relu)
+    let (kSize, mg, outHW, inHW, cg, group, outputs, relu, pointwise) = (
+      kSize, mg, outHW, inHW, cg, group, outputs, relu, pointwise
+    )
     let width = (batch + chunks - 1) / chunks * outHW
     let small = geometry.output[1] <= SmallImageUnfold.maxWidth
     let (ph, pw) = SmallImageUnfold.paddedSize(geometry)
     parallelFor(chunks, grain: 1) { range in
       let column = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(kSize * width, 1))
       defer { column.deallocate() }
-      let product = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(mg * width, 1))
+      let product = UnsafeMutablePointer<Float>.allocate(capacity: width > outHW ? mg * width : 1)
       defer { product.deallocate() }
       let scratch = UnsafeMutablePointer<Float>.allocate(capacity: small ? Swift.max(width / outHW * ph * pw, 1) : 1)
       defer { scratch.deallocate() }
@@ -138,14 +140,19 @@ struct ConvPlan {
         let images = chunk(index)
         let columns = images.count * outHW
         for gi in 0..<group {
-          unfoldImages(x, images: images, group: gi, scratch: small ? scratch : nil, into: column, rowStride: columns)
+          // A 1×1 kernel over one image multiplies the input planes as they are.
+          let direct = pointwise && images.count == 1
+          if !direct {
+            unfoldImages(x, images: images, group: gi, scratch: small ? scratch : nil, into: column, rowStride: columns)
+          }
           let w = weight + gi * mg * kSize
           if images.count == 1 {
             // One image: the product is its output planes already.
             let target = y + (images.lowerBound * outputs + gi * mg) * outHW
+            let b = direct ? x + (images.lowerBound * cg * group + gi * cg) * inHW : UnsafePointer(column)
             sgemm(
-              transA: false, transB: false, m: mg, n: outHW, k: kSize, alpha: 1, a: w, lda: kSize, b: column,
-              ldb: outHW, beta: 0, c: target, ldc: outHW, threaded: false)
+              transA: false, transB: false, m: mg, n: outHW, k: kSize, alpha: 1, a: w, lda: kSize, b: b, ldb: outHW,
+              beta: 0, c: target, ldc: outHW, threaded: false)
             finishRows(target, bias: bias.map { $0 + gi * mg }, relu: relu, rows: mg, count: outHW)
           } else {
             sgemm(
