@@ -59,6 +59,8 @@ import Testing
     ConvCase(n: 16, c: 64, h: 4, w: 4, m: 64, k: 1, stride: 1, pad: 0, dilation: 1, group: 1),
     // 5×5 with padding 2 on 4×4 planes: windows reaching past both borders.
     ConvCase(n: 6, c: 32, h: 4, w: 4, m: 48, k: 5, stride: 1, pad: 2, dilation: 1, group: 1),
+    // 3×3 planes, too narrow for a GEMM each: one GEMM per chunk and a scatter.
+    ConvCase(n: 20, c: 32, h: 3, w: 3, m: 64, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
   ]
 
   static func plan(_ t: ConvCase) throws -> ConvPlan {
@@ -76,6 +78,8 @@ import Testing
       // Every image in exactly one chunk, in order.
       #expect((0..<plan.chunks).flatMap { Array(plan.chunk($0)) } == Array(0..<t.n), "\(t)")
     }
+    #expect(try Self.plan(Self.chunkedCases[0]).perImageGemm)
+    #expect(try !Self.plan(Self.chunkedCases[8]).perImageGemm)
     // A batch of one, and a batch too small to be worth splitting, keep the one-GEMM paths.
     #expect(try Self.plan(Self.convCases[0]).chunks == 1)
     #expect(try Self.plan(Self.convCases[1]).chunks == 1)
@@ -143,8 +147,8 @@ import Testing
   }
 
   /// The fused ReLU equals a separate clamp on every path: batched GEMM, per-image GEMM, 1×1, depthwise, chunked
-  /// (several images per chunk, one, one with a 1×1 kernel).
-  @Test(arguments: [0, 1, 2, 6, 7, 16, 20, 21])
+  /// (a GEMM per image, one image, a 1×1 kernel, a GEMM per chunk).
+  @Test(arguments: [0, 1, 2, 6, 7, 16, 20, 21, 22, 24])
   func convReluMatchesClampedConv(_ index: Int) throws {
     let t = (Self.convCases + Self.chunkedCases)[index]
     let x = Tensor(shape: [t.n, t.c, t.h, t.w], floats: Self.random(t.n * t.c * t.h * t.w, seed: 6))
