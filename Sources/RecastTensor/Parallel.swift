@@ -11,6 +11,7 @@ func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
     if count > 0 { body(0..<count) }
     return
   }
+  if #available(macOS 15, *), let pool = WorkerPool.shared, pool.run(count, chunks: chunks, body) { return }
   let size = (count + chunks - 1) / chunks
   withoutActuallyEscaping(body) { body in
     let box = UncheckedSendable(body)
