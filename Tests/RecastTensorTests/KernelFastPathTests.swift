@@ -82,7 +82,7 @@ import Testing
     #expect(try !Self.plan(Self.chunkedCases[8]).perImageGemm)
     // A batch of one, and a batch too small to be worth splitting, keep the one-GEMM paths.
     #expect(try Self.plan(Self.convCases[0]).chunks == 1)
-    #expect(try Self.plan(Self.convCases[1]).chunks == 1)
+    #expect(try Self.plan(Self.convCases[2]).chunks == 1)
   }
 
   /// Direct convolution in Double.

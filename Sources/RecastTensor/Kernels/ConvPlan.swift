@@ -12,6 +12,8 @@ struct ConvPlan {
   static let columnBudget = 1 << 21
   /// Column-matrix size (floats) of one chunk: unfold, GEMM and scatter stay within a core's L2 cache.
   static let chunkBudget = 1 << 16
+  /// Multiply-adds a chunk needs to be worth handing to another thread (the pool's threads are already awake).
+  static let minimumChunkWork = 1 << 17
   /// Output planes at least this large get a GEMM per image.
   static let largePlane = 4096
   /// Output planes below this many values share a chunk's GEMM (too narrow for one of their own).
@@ -72,7 +74,7 @@ struct ConvPlan {
     let fewest = Swift.min(batch, Swift.max(1, (outputs + columnsPerImage - 1) / columnsPerImage))
     let fitting = Swift.min(batch, Swift.max(fewest, chunkBudget / Swift.max(depth * columnsPerImage, 1)))
     var count = (batch + fitting - 1) / fitting
-    if count == 1 && batch >= 2 * fewest && work >= 2 * BLAS.minimumWorkPerThread { count = 2 }
+    if count == 1 && batch >= 2 * fewest && work >= 2 * minimumChunkWork { count = 2 }
     if count > 1 && count % 2 == 1 { count += 1 }
     return Swift.min(count, batch)
   }

@@ -53,7 +53,7 @@ extension Tensor {
       x.withUnsafeBufferPointer(as: Float.self) { px in
         y.withUnsafeMutableBufferPointer(as: Float.self) { py in
           guard let xb = px.baseAddress, let yb = py.baseAddress else { return }
-          parallelFor(planes * outH, grain: Swift.max(1, Parallelism.elementwiseGrain / inW)) { range in
+          parallelFor(planes * outH, grain: Swift.max(1, (1 << 13) / inW)) { range in
             PoolWindow.maxPairRows(xb, yb, rows: range, width: inW)
           }
         }
