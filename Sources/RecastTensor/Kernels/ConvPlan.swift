@@ -1,12 +1,13 @@
 /// How a grouped 2-D convolution runs as im2col + `sgemm`.
 ///
 /// Small images (output planes under `largePlane`) in a batch are cut into chunks of whole images. Each chunk
-/// runs start to finish on one thread: its column matrix (`[C·kh·kw, images·outH·outW]`, images side by side, so
-/// a wide GEMM instead of many tiny ones) is unfolded, multiplied by a single-threaded `sgemm` and scattered back
-/// to `[N, M, outH, outW]` with the bias and ReLU while it is still in that core's cache. Chunks are sized from
-/// the column matrix alone (never from the core count), so results do not depend on the machine. A batch that
-/// fits one chunk runs as one GEMM (threaded unfold, threaded `sgemm`); large images go one at a time, straight
-/// into the output, and 1×1 stride-1 unpadded kernels skip im2col.
+/// runs start to finish on one thread while its data is in that core's cache: one im2col over all its images
+/// (`[C·kh·kw, images·outH·outW]`, images side by side), then single-threaded `sgemm`s, one per image straight
+/// into `[N, M, outH, outW]` reading that image's columns (`perImageGemm`), or for very narrow planes one over the
+/// whole chunk followed by a scatter; bias and ReLU are applied in the same pass. Chunks are sized from the
+/// column matrix alone (never from the core count), so results do not depend on the machine. A batch that fits
+/// one chunk runs as one GEMM (threaded unfold, threaded `sgemm`); large images go one at a time, straight into
+/// the output, and 1×1 stride-1 unpadded kernels skip im2col.
 struct ConvPlan {
   /// Column-matrix size (floats) up to which images share a GEMM on the one-GEMM path.
   static let columnBudget = 1 << 21
