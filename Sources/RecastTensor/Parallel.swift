@@ -11,6 +11,7 @@ func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
     if count > 0 { body(0..<count) }
     return
   }
+  if #available(macOS 15, *), let pool = WorkerPool.shared, pool.run(count, chunks: chunks, body) { return }
   let size = (count + chunks - 1) / chunks
   withoutActuallyEscaping(body) { body in
     let box = UncheckedSendable(body)
@@ -33,8 +34,22 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 
 /// How many threads the kernels may use.
 public enum Parallelism {
-  /// Active processor count; read once.
-  public static let workers: Int = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+  /// The processors this process may run on: its CPU affinity where the system reports one (so `taskset -c 0`
+  /// means one worker), else the active processor count; read once.
+  public static let workers: Int = {
+    let active = ProcessInfo.processInfo.activeProcessorCount
+    return Swift.max(1, Swift.min(active, allowedProcessors() ?? active))
+  }()
+
+  /// How many CPUs the affinity mask allows (`Cpus_allowed` in `/proc/self/status`), or `nil` where there is no
+  /// such file.
+  static func allowedProcessors() -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+    else { return nil }
+    let count = line.dropFirst("Cpus_allowed:".count).reduce(0) { $0 + ($1.hexDigitValue ?? 0).nonzeroBitCount }
+    return count > 0 ? count : nil
+  }
 
   /// Elementwise work below this many elements runs on the calling thread.
   public static let elementwiseGrain = 1 << 15

@@ -41,6 +41,50 @@ import Testing
     ConvCase(n: 3, c: 2, h: 6, w: 5, m: 2, k: 4, stride: 3, pad: 2, dilation: 1, group: 1),
   ]
 
+  /// Batches that `ConvPlan` cuts into image chunks (unfold, GEMM and scatter per chunk on one thread).
+  static let chunkedCases: [ConvCase] = [
+    // digits_cnn_bn's second layer, smaller batch: 8×8, 3×3, two chunks of six images.
+    ConvCase(n: 12, c: 16, h: 8, w: 8, m: 24, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    // Groups on a non-square image, odd batch (chunks of four and five images).
+    ConvCase(n: 9, c: 32, h: 6, w: 7, m: 64, k: 3, stride: 1, pad: 1, dilation: 1, group: 2),
+    // Stride 2 with dilation 2: strided copies out of the padded planes.
+    ConvCase(n: 5, c: 24, h: 11, w: 10, m: 40, k: 3, stride: 2, pad: 1, dilation: 2, group: 1),
+    // Output rows wider than SmallImageUnfold.maxWidth: the general im2col per image.
+    ConvCase(n: 4, c: 8, h: 3, w: 40, m: 16, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    // One image per chunk (its column matrix alone exceeds the budget): the GEMM writes the output directly.
+    ConvCase(n: 3, c: 64, h: 12, w: 12, m: 8, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+    // 1×1, one image per chunk: the GEMM reads the input planes without im2col.
+    ConvCase(n: 2, c: 32, h: 48, w: 48, m: 8, k: 1, stride: 1, pad: 0, dilation: 1, group: 1),
+    // 1×1 on 4×4 planes, 4-wide rows.
+    ConvCase(n: 16, c: 64, h: 4, w: 4, m: 64, k: 1, stride: 1, pad: 0, dilation: 1, group: 1),
+    // 5×5 with padding 2 on 4×4 planes: windows reaching past both borders.
+    ConvCase(n: 6, c: 32, h: 4, w: 4, m: 48, k: 5, stride: 1, pad: 2, dilation: 1, group: 1),
+    // 3×3 planes, too narrow for a GEMM each: one GEMM per chunk and a scatter.
+    ConvCase(n: 20, c: 32, h: 3, w: 3, m: 64, k: 3, stride: 1, pad: 1, dilation: 1, group: 1),
+  ]
+
+  static func plan(_ t: ConvCase) throws -> ConvPlan {
+    let p = [t.pad, t.pad, t.pad, t.pad]
+    let g = try SpatialGeometry(
+      op: "Conv", input: [t.h, t.w], kernel: [t.k, t.k], strides: [t.stride, t.stride],
+      dilations: [t.dilation, t.dilation], pads: p, autoPad: .notSet)
+    return ConvPlan(batch: t.n, channels: t.c, outputs: t.m, group: t.group, geometry: g)
+  }
+
+  @Test func chunkedCasesTakeTheChunkedPath() throws {
+    for t in Self.chunkedCases {
+      let plan = try Self.plan(t)
+      #expect(plan.chunks > 1, "\(t) runs as \(plan.chunks) chunk")
+      // Every image in exactly one chunk, in order.
+      #expect((0..<plan.chunks).flatMap { Array(plan.chunk($0)) } == Array(0..<t.n), "\(t)")
+    }
+    #expect(try Self.plan(Self.chunkedCases[0]).perImageGemm)
+    #expect(try !Self.plan(Self.chunkedCases[8]).perImageGemm)
+    // A batch of one, and a batch too small to be worth splitting, keep the one-GEMM paths.
+    #expect(try Self.plan(Self.convCases[0]).chunks == 1)
+    #expect(try Self.plan(Self.convCases[2]).chunks == 1)
+  }
+
   /// Direct convolution in Double.
   static func referenceConv(_ t: ConvCase, _ x: [Float], _ wt: [Float], _ b: [Float]) -> (shape: [Int], [Float]) {
     let span = (t.k - 1) * t.dilation + 1
@@ -73,7 +117,7 @@ import Testing
     return ([t.n, t.m, oh, ow], y)
   }
 
-  @Test(arguments: convCases)
+  @Test(arguments: convCases + chunkedCases)
   func convMatchesDirectLoops(_ t: ConvCase) throws {
     let x = Self.random(t.n * t.c * t.h * t.w, seed: 1)
     let wt = Self.random(t.m * (t.c / t.group) * t.k * t.k, seed: 2)
@@ -102,10 +146,11 @@ import Testing
     #expect(a == b)
   }
 
-  /// The fused ReLU equals a separate clamp on every path: batched GEMM, per-image GEMM, 1×1, depthwise.
-  @Test(arguments: [0, 1, 2, 6, 7])
+  /// The fused ReLU equals a separate clamp on every path: batched GEMM, per-image GEMM, 1×1, depthwise, chunked
+  /// (a GEMM per image, one image, a 1×1 kernel, a GEMM per chunk).
+  @Test(arguments: [0, 1, 2, 6, 7, 16, 20, 21, 22, 24])
   func convReluMatchesClampedConv(_ index: Int) throws {
-    let t = Self.convCases[index]
+    let t = (Self.convCases + Self.chunkedCases)[index]
     let x = Tensor(shape: [t.n, t.c, t.h, t.w], floats: Self.random(t.n * t.c * t.h * t.w, seed: 6))
     let taps = t.m * (t.c / t.group) * t.k * t.k
     let w = Tensor(shape: [t.m, t.c / t.group, t.k, t.k], floats: Self.random(taps, seed: 7))
@@ -190,6 +235,20 @@ import Testing
       let same = zip(avg.floats(), ref).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) || abs($0 - $1) < 1e-6 }
       #expect(same, "\(t) countIncludePad \(includePad)")
     }
+  }
+
+  /// MaxPool 2×2 stride 2 over even planes takes the stacked-rows path: 8- and 16-wide rows, 4-wide rows in
+  /// pairs (an odd row count leaves one for the tail), other widths singly. NaNs must win.
+  @Test(arguments: [(3, 8, 8), (2, 4, 16), (3, 2, 4), (5, 4, 4), (2, 6, 6), (1, 2, 2), (4, 10, 12)])
+  func pairwiseMaxPoolMatchesDirectLoops(_ planes: Int, _ h: Int, _ w: Int) throws {
+    var values = Self.random(planes * h * w, seed: 10)
+    values[planes * h * w - 3] = .nan
+    let x = Tensor(shape: [1, planes, h, w], floats: values)
+    let y = try Tensor.maxPool(x, kernelShape: [2, 2], strides: [2, 2])
+    let t = PoolCase(h: h, w: w, k: 2, stride: 2, pad: 0, dilation: 1, ceil: false)
+    #expect(y.shape == [1, planes, h / 2, w / 2])
+    let expected = Self.referencePool(t, values, planes: planes, max: true, includePad: false)
+    #expect(y.floats().map(\.bitPattern) == expected.map(\.bitPattern), "\(planes)×\(h)×\(w)")
   }
 
   @Test func uninitializedTensorHasShape() {

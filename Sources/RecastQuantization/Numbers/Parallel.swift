@@ -1,10 +1,11 @@
 import Dispatch
 import Foundation
+import RecastTensor
 
 /// Threading for the quantization kernels.
 enum QuantParallel {
-  /// Active processor count; read once.
-  static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+  /// The processors the tensor kernels use (the CPU affinity, else the active processor count).
+  static let workers = Parallelism.workers
 
   /// Elements below which a kernel runs on the calling thread.
   static let grain = 1 << 16

@@ -89,6 +89,7 @@ extension Tensor {
 }
 
 /// Row-major `C = alpha · op(A) · op(B) + beta · C` through OpenBLAS. Empty products (k = 0) scale C.
+/// `threaded: false` keeps the product on the calling thread (for callers that split work themselves).
 ///
 /// OpenBLAS runs single-threaded (its idle threads would otherwise spin and slow the Dispatch loops that
 /// follow); a large product is split into row or column blocks computed by `parallelFor`. Every element is
@@ -96,7 +97,7 @@ extension Tensor {
 /// on the split.
 func sgemm(
   transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>?, lda: Int,
-  b: UnsafePointer<Float>?, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int
+  b: UnsafePointer<Float>?, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int, threaded: Bool = true
 ) {
   guard m > 0, n > 0, let c else { return }
   if k == 0 {
@@ -105,7 +106,7 @@ func sgemm(
   }
   guard let a, let b else { return }
   BLAS.configure()
-  let parts = Swift.min(Parallelism.workers, m * n * k / BLAS.minimumWorkPerThread)
+  let parts = threaded ? Swift.min(Parallelism.workers, m * n * k / BLAS.minimumWorkPerThread) : 1
   if parts <= 1 || Swift.max(m, n) < 2 * BLAS.blockAlignment {
     sgemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     return

@@ -48,6 +48,18 @@ extension Tensor {
       autoPad: autoPad, ceilMode: ceilMode)
     let planes = x.shape[0] * x.shape[1]
     let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
+    if isMax && PoolWindow.isPairwise(g) {
+      var y = Tensor(uninitialized: .float32, shape: [x.shape[0], x.shape[1], outH, outW])
+      x.withUnsafeBufferPointer(as: Float.self) { px in
+        y.withUnsafeMutableBufferPointer(as: Float.self) { py in
+          guard let xb = px.baseAddress, let yb = py.baseAddress else { return }
+          parallelFor(planes * outH, grain: Swift.max(1, (1 << 13) / inW)) { range in
+            PoolWindow.maxPairRows(xb, yb, rows: range, width: inW)
+          }
+        }
+      }
+      return y
+    }
     let (kh, kw, sh, sw, dh, dw) = (
       g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1]
     )

@@ -133,6 +133,56 @@ struct PoolWindow {
     }
   }
 
+  /// Whether `g` is a 2×2 stride-2 window without padding or dilation over planes of even height and width, where
+  /// output row `r` of the whole tensor (planes stacked) is the maximum of input rows `2r` and `2r + 1`.
+  static func isPairwise(_ g: SpatialGeometry) -> Bool {
+    g.kernel == [2, 2] && g.strides == [2, 2] && g.dilations == [1, 1] && g.padBegin == [0, 0]
+      && g.padEnd == [0, 0] && g.input[0] % 2 == 0 && g.input[1] % 2 == 0
+      && g.output == [g.input[0] / 2, g.input[1] / 2]
+  }
+
+  /// MaxPool 2×2 stride 2 over stacked planes (see `isPairwise`): output rows `rows`, input rows `width` floats.
+  /// Taps combine as in `maxPairs` (the two rows lane-wise, then each pair of columns).
+  static func maxPairRows(
+    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Range<Int>, width: Int
+  ) {
+    let half = width / 2
+    var r = rows.lowerBound
+    if width % 8 == 0 {
+      for r in rows {
+        let (top, bottom, out) = (
+          UnsafeRawPointer(x + 2 * r * width), UnsafeRawPointer(x + (2 * r + 1) * width), y + r * half
+        )
+        for j in stride(from: 0, to: width, by: 8) {
+          let v = larger(
+            top.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self),
+            bottom.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self))
+          UnsafeMutableRawPointer(out + j / 2).storeBytes(of: larger(v.evenHalf, v.oddHalf), as: SIMD4<Float>.self)
+        }
+      }
+      return
+    }
+    if width == 4 {
+      // Two row pairs (16 consecutive floats) give four consecutive outputs.
+      while r + 2 <= rows.upperBound {
+        let source = UnsafeRawPointer(x + 8 * r)
+        let a = source.loadUnaligned(as: SIMD8<Float>.self)
+        let b = source.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        let v = SIMD8(lowHalf: larger(a.lowHalf, a.highHalf), highHalf: larger(b.lowHalf, b.highHalf))
+        UnsafeMutableRawPointer(y + 2 * r).storeBytes(of: larger(v.evenHalf, v.oddHalf), as: SIMD4<Float>.self)
+        r += 2
+      }
+    }
+    while r < rows.upperBound {
+      let (top, bottom, out) = (x + 2 * r * width, x + (2 * r + 1) * width, y + r * half)
+      for j in 0..<half {
+        let (p, q) = (top + 2 * j, bottom + 2 * j)
+        out[j] = larger(larger(p[0], q[0]), larger(p[1], q[1]))
+      }
+      r += 1
+    }
+  }
+
   /// Lane-wise NaN-propagating maximum.
   @inline(__always)
   static func larger(_ best: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> {
