@@ -33,8 +33,24 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 
 /// How many threads the kernels may use.
 public enum Parallelism {
-  /// Active processor count; read once.
-  public static let workers: Int = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+  /// Active processor count, or fewer when the process is restricted to some CPUs (`taskset`, cpusets); read once.
+  public static let workers: Int = {
+    let active = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    #if os(Linux)
+      // activeProcessorCount ignores the affinity mask: a process pinned to one CPU (taskset) would still split
+      // its loops for every core of the machine. Glibc's Swift module does not export sched_getaffinity, so the
+      // mask is read from /proc ("Cpus_allowed:\tff,ffffffff").
+      if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") })
+      {
+        let allowed = line.dropFirst("Cpus_allowed:".count).reduce(0) { count, character in
+          count + (character.hexDigitValue?.nonzeroBitCount ?? 0)
+        }
+        if allowed > 0 { return Swift.min(active, allowed) }
+      }
+    #endif
+    return active
+  }()
 
   /// Elementwise work below this many elements runs on the calling thread.
   public static let elementwiseGrain = 1 << 15
