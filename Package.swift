@@ -82,6 +82,9 @@ let package = Package(
       name: "calibrate-bench", dependencies: ["RecastQuantization", "RecastGraph", "RecastTensor"],
       path: "Benchmarks/calibrate/Sources"),
     .executableTarget(
+      name: "qat-bench", dependencies: ["RecastQuantization", "RecastGraph", "RecastTensor"],
+      path: "Benchmarks/qat/Sources"),
+    .executableTarget(
       name: "quantize-bench", dependencies: ["RecastQuantization", "RecastTensor"], path: "Benchmarks/quantize/Sources"),
 
     .target(
