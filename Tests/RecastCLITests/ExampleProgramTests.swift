@@ -7,18 +7,11 @@ import Testing
 @Suite struct ExampleProgramTests {
   func program(_ name: String) -> URL { recastExecutable.deletingLastPathComponent().appendingPathComponent(name) }
 
-  func temporaryFolder() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recast-programs-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
-  }
+  func temporaryFolder() throws -> URL { try makeTemporaryFolder("recast-programs") }
 
   @Test(arguments: ["example-w8-weight-only", "example-w8a8-calibrated", "example-w4a8-qat"])
   func digitsProgram(_ name: String) throws {
-    guard let python = oraclePython else {
-      if Paths.isCI { Issue.record("Python with onnxruntime not found (set RECAST_PYTHON)") }
-      return
-    }
+    guard let python = oraclePythonOrSkip() else { return }
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let model = folder.appendingPathComponent("model.onnx")
@@ -46,10 +39,7 @@ import Testing
       if Paths.isCI { Issue.record("../shared is missing") }
       return
     }
-    guard let python = oraclePython else {
-      if Paths.isCI { Issue.record("Python with onnxruntime not found (set RECAST_PYTHON)") }
-      return
-    }
+    guard let python = oraclePythonOrSkip() else { return }
     let folder = try temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let models = shared.appendingPathComponent("models")

@@ -11,22 +11,10 @@ import Testing
     try runProcess(recastExecutable, arguments, currentDirectory: Paths.repositoryRoot)
   }
 
-  func temporaryFolder() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recast-infer-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
-  }
+  func temporaryFolder() throws -> URL { try makeTemporaryFolder("recast-infer") }
 
-  /// The oracle interpreter, or nil after noting the skip (outside CI) or recording an issue (in CI).
   func python(sourceLocation: SourceLocation = #_sourceLocation) -> URL? {
-    if let oraclePython { return oraclePython }
-    let message = "Python with onnxruntime not found (set RECAST_PYTHON)"
-    if Paths.isCI {
-      Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
-    } else {
-      print("skipped: \(message)")
-    }
-    return nil
+    oraclePythonOrSkip(sourceLocation: sourceLocation)
   }
 
   /// Runs onnxruntime on the digits data, writes `ref.npz` (np.savez) and checks recast's `out.npz` against it.

@@ -10,21 +10,10 @@ import Testing
     try runProcess(recastExecutable, arguments, currentDirectory: folder ?? Paths.repositoryRoot)
   }
 
-  func temporaryFolder() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recast-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
-  }
+  func temporaryFolder() throws -> URL { try makeTemporaryFolder("recast-run") }
 
   func python(sourceLocation: SourceLocation = #_sourceLocation) -> URL? {
-    if let oraclePython { return oraclePython }
-    let message = "Python with onnxruntime not found (set RECAST_PYTHON)"
-    if Paths.isCI {
-      Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
-    } else {
-      print("skipped: \(message)")
-    }
-    return nil
+    oraclePythonOrSkip(sourceLocation: sourceLocation)
   }
 
   /// A recipe in `folder` over the bundled digits files (absolute paths), with the given stages.

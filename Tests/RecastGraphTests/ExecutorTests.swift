@@ -141,10 +141,7 @@ import Testing
 
   /// `np.savez_compressed` output (deflated entries), written by numpy itself, reads back exactly.
   @Test func compressedNPZFromNumpyReads() throws {
-    guard let python = oraclePython else {
-      if Paths.isCI { Issue.record("Python with numpy not found (set RECAST_PYTHON)") }
-      return
-    }
+    guard let python = oraclePythonOrSkip() else { return }
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("recast-\(UUID().uuidString).npz")
     defer { try? FileManager.default.removeItem(at: url) }
     let script = """

@@ -11,11 +11,7 @@ import Testing
 @Suite struct RunLibraryTests {
   let digitsRecipe = Paths.repository("Examples/digits/w8a8_calibrated.yaml").path
 
-  func temporaryFolder() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recast-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
-  }
+  func temporaryFolder() throws -> URL { try makeTemporaryFolder("recast-run") }
 
   /// FIPS 180-4 test vectors (one block, two blocks, a million 'a's across many updates).
   @Test func sha256MatchesTheStandardVectors() {
