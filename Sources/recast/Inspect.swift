@@ -13,7 +13,10 @@ struct Inspect: ParsableCommand {
       Module names and types come from the exporter: torch.export-based ONNX exports record module
       scopes and classes in node metadata; TorchScript exports encode the module path in node names
       (/layer1/layer1.0/conv1/Conv is module layer1.0.conv1). Ops marked 'q' can take quantization
-      specs (BatchNormalization is folded into its Conv in graph mode, not quantized by itself).
+      specs (BatchNormalization is folded into its Conv in graph mode, not quantized by itself); each
+      shows the name op_name_config matches in the chosen mode: the graph op name (conv2d_1, numbered over
+      the model) or, with --mode eager, the call-site name (3.conv2d: module path, op, number in the module).
+      The ONNX node name matches in both modes.
       """
   )
 
@@ -22,6 +25,9 @@ struct Inspect: ParsableCommand {
 
   @Option(help: "Output format: text or json.")
   var format: InspectFormat = .text
+
+  @Option(help: "Which op names to show for op_name_config: graph (default) or eager call-site names.")
+  var mode: QuantizerConfig.ExecutionMode = .graph
 
   enum InspectFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
@@ -38,7 +44,10 @@ struct Inspect: ParsableCommand {
     var graph = loaded.graph
     _ = try? graph.inferShapes()
     let tree = ModuleTree(graph: graph)
-    let output = format == .json ? json(loaded, graph, tree) : text(loaded, graph, tree)
+    // The op_name_config name of each quantizable node, in the chosen mode.
+    var opNames: [String: String] = [:]
+    for op in QuantizableModel(loaded).ops { opNames[op.name] = mode == .graph ? op.atenName : op.eagerName }
+    let output = format == .json ? json(loaded, graph, tree, opNames) : text(loaded, graph, tree, opNames)
     FileHandle.standardOutput.write(Data(output.utf8))
   }
 
@@ -51,7 +60,7 @@ struct Inspect: ParsableCommand {
     return "\(type) \(shape)"
   }
 
-  private func text(_ model: Model, _ graph: Graph, _ tree: ModuleTree) -> String {
+  private func text(_ model: Model, _ graph: Graph, _ tree: ModuleTree, _ opNames: [String: String]) -> String {
     var out = "\(self.model): ONNX IR \(model.irVersion), opset \(model.defaultOpset.map(String.init) ?? "?")"
     if !model.producerName.isEmpty { out += ", from \(model.producerName) \(model.producerVersion)" }
     out += "\n\ninputs:\n"
@@ -60,20 +69,21 @@ struct Inspect: ParsableCommand {
     for output in graph.outputs { out += "  \(output.name)  \(describe(output))\n" }
     let quantizable = graph.nodes.filter { Self.quantizable.contains($0.opType) }.count
     out += "\n\(graph.nodes.count) ops (\(quantizable) quantizable), \(grouped(tree.modules.first?.parameters ?? 0)) parameters\n"
-    out += "\nmodules (name  type  parameters), with their ops (q = quantizable):\n"
+    out += "\nmodules (name  type  parameters), with their ops (q = quantizable; op names for op_name_config in \(mode.rawValue) mode):\n"
     for module in tree.modules {
       let indent = String(repeating: "  ", count: module.depth)
       let name = module.path.isEmpty ? "(root)" : module.path
       out += "\(indent)\(name)  \(module.type ?? "-")  \(grouped(module.parameters))\n"
       for op in module.ops {
         let mark = Self.quantizable.contains(op.opType) ? "q" : " "
-        out += "\(indent)  \(mark) \(op.opType)  \(op.name)\n"
+        let selectorName = opNames[op.name].map { "  (op name \($0))" } ?? ""
+        out += "\(indent)  \(mark) \(op.opType)  \(op.name)\(selectorName)\n"
       }
     }
     return out
   }
 
-  private func json(_ model: Model, _ graph: Graph, _ tree: ModuleTree) -> String {
+  private func json(_ model: Model, _ graph: Graph, _ tree: ModuleTree, _ opNames: [String: String]) -> String {
     func values(_ list: [ValueInfo]) -> JSONWriter.Value {
       .array(
         list.map { v in
@@ -94,13 +104,14 @@ struct Inspect: ParsableCommand {
               .object([
                 ("name", .string(op.name)), ("op_type", .string(op.opType)),
                 ("quantizable", .bool(Self.quantizable.contains(op.opType))), ("parameters", .int(op.parameters)),
+                ("op_name", opNames[op.name].map { .string($0) } ?? .null),
               ])
             })
         ),
       ])
     }
     let document: JSONWriter.Value = .object([
-      ("model", .string(self.model)), ("ir_version", .int(model.irVersion)),
+      ("model", .string(self.model)), ("mode", .string(mode.rawValue)), ("ir_version", .int(model.irVersion)),
       ("opset", model.defaultOpset.map { .int($0) } ?? .null),
       ("producer", .string(model.producerName)), ("inputs", values(graph.runtimeInputs)),
       ("outputs", values(graph.outputs)), ("parameters", .int(tree.modules.first?.parameters ?? 0)),

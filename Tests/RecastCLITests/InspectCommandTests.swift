@@ -18,7 +18,33 @@ import TestSupport
     // 12 of 15: the three BatchNormalizations are folded or kept float, never quantized themselves.
     #expect(out.stdout.contains("15 ops (12 quantizable), 40,730 parameters"))
     #expect(out.stdout.contains("      BatchNormalization  /1/BatchNormalization\n"))
-    #expect(out.stdout.contains("  3  -  4,608\n    q Conv  /3/Conv\n"))
+    #expect(out.stdout.contains("  3  -  4,608\n    q Conv  /3/Conv  (op name conv2d_1)\n"))
+  }
+
+  /// The op names op_name_config matches: graph op names by default, call-site names with --mode eager; a
+  /// recipe that selects by the name shown resolves it (lint --model reports no unmatched selector).
+  @Test func opNamesPerMode() throws {
+    let graph = try recast("inspect", model)
+    let eager = try recast("inspect", model, "--mode", "eager")
+    #expect(eager.status == 0, "\(eager.stderr)")
+    #expect(eager.stdout.contains("    q Conv  /3/Conv  (op name 3.conv2d)\n"))
+    #expect(eager.stdout.contains("    q Relu  /5/Relu  (op name 5.relu)\n"))
+    #expect(graph.stdout.contains("    q Relu  /5/Relu  (op name relu_1)\n"))
+    let folder = try makeTemporaryFolder("recast-inspect")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    for (mode, name) in [("eager", "3.conv2d"), ("graph", "conv2d_1")] {
+      let recipe = folder.appendingPathComponent("\(mode).yaml")
+      let text = """
+        quantization_config:
+          execution_mode: \(mode)
+          global_config:
+            op_name_config: {"\(name.replacingOccurrences(of: ".", with: "\\\\."))": null}
+        """
+      try Data(text.utf8).write(to: recipe)
+      let lint = try recast("lint", "--model", model, recipe.path)
+      #expect(lint.status == 0, "\(mode): \(lint.stdout)")
+      #expect(!lint.stdout.contains("unmatched"), "\(mode): \(lint.stdout)")
+    }
   }
 
   @Test func jsonCarriesTheSameFacts() throws {
