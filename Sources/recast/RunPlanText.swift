@@ -50,21 +50,19 @@ enum RunPlanText {
   }
 
   private static func describe(_ step: RunStep, _ setup: RunSetup) -> String {
+    let name = step.dataset(among: setup.datasets.keys)
+    let data = name.flatMap { setup.datasets[$0] }
+    let count = min(step.int("samples") ?? Int.max, data?.count ?? 0)
     switch step.kind {
     case .prepare:
-      let data = step.string("example_inputs") ?? ["calibration", "train", "validation"].first { setup.datasets[$0] != nil }
-      return data.map { "seed activation ranges from \(step.int("samples") ?? 1) sample(s) of '\($0)'" }
+      return name.map { "seed activation ranges from \(step.int("samples") ?? 1) sample(s) of '\($0)'" }
         ?? "no example inputs (weight-only)"
     case .calibrate:
-      let name = step.string("data") ?? "calibration"
-      let count = min(step.int("samples") ?? Int.max, setup.datasets[name]?.count ?? 0)
-      let batch = step.int("batch_size") ?? setup.datasets[name]?.batchSize ?? 32
-      return "\(count) samples of '\(name)' in batches of \(batch), reseed \(step.bool("reseed") ?? true)"
+      let batch = step.int("batch_size") ?? data?.batchSize ?? 32
+      return "\(count) samples of '\(name ?? "")' in batches of \(batch), reseed \(step.bool("reseed") ?? true)"
     case .evaluate:
-      let name = step.string("data") ?? "validation"
-      let count = min(step.int("samples") ?? Int.max, setup.datasets[name]?.count ?? 0)
-      let metrics = step.strings("metrics") ?? (setup.datasets[name]?.labels.isEmpty == false ? ["top1"] : ["sqnr", "cosine"])
-      return "\(metrics.joined(separator: ", ")) on \(count) samples of '\(name)'"
+      let metrics = RunMetrics.names(for: step, datasets: setup.datasets)
+      return "\(metrics.joined(separator: ", ")) on \(count) samples of '\(name ?? "")'"
     case .train:
       return "quantization-aware training"
     case .finalize:

@@ -108,16 +108,7 @@ import Testing
     let report = try json(URL(fileURLWithPath: written.first { $0.hasSuffix(".json") } ?? ""))
     let stages = report["stages"] as? [[String: Any]] ?? []
     let top1 = (stages.last { $0["stage"] as? String == "evaluate" }?["metrics"] as? [String: Any])?["top1"] as? Double
-    let script = """
-      import sys, numpy as np, onnxruntime as ort
-      model, digits, expected = sys.argv[1], sys.argv[2], float(sys.argv[3])
-      x = np.load(digits + "/digits_test_x.npy"); y = np.load(digits + "/digits_test_y.npy")
-      q = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
-      top1 = (q.argmax(1) == y).mean()
-      print("onnxruntime top1", top1, "recast", expected)
-      sys.exit(0 if abs(top1 - expected) <= 1 / 360 + 1e-9 and top1 >= 0.98 else 1)
-      """
-    let check = try runProcess(python, ["-c", script, model, digits.path, "\(top1 ?? -1)"])
+    let check = try OnnxruntimeChecks.digitsTop1(python, model: model, expected: top1)
     #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
   }
 
@@ -138,19 +129,8 @@ import Testing
       "--set", "data.validation.samples=64", "--output-dir", folder.path, "--quiet",
     ])
     #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-    let script = """
-      import sys, numpy as np, onnxruntime as ort
-      model, models = sys.argv[1:3]
-      feeds = {k: np.load(f"{models}/minilm_{k}.npy")[64:128] for k in ["input_ids", "attention_mask", "token_type_ids"]}
-      e = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(["sentence_embedding"], feeds)[0]
-      r = np.load(models + "/minilm_reference_embedding.npy")[64:128]
-      c = (e * r).sum(1) / np.linalg.norm(e, axis=1) / np.linalg.norm(r, axis=1)
-      print("onnxruntime on the export: mean cosine", c.mean(), "min", c.min())
-      sys.exit(0 if c.mean() >= 0.8388 else 1)
-      """
     let model = folder.appendingPathComponent("out/minilm.w8a8.qdq.onnx").path
-    let check = try runProcess(python, ["-c", script, model, models.path])
-    print(check.stdout, terminator: "")
+    let check = try OnnxruntimeChecks.minilmCosine(python, model: model, models: models, rows: 64..<128)
     #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
   }
 
@@ -248,7 +228,7 @@ import Testing
     #expect(run.status == 1)
     #expect(run.stderr.contains("is a file, not a folder"), "\(run.stderr)")
 
-    // A stage that fails at run time (no such output) after compute began.
+    // An evaluate stage naming an output the model does not have.
     run = try recast(["run", recipe.path, "--set", "stages.1={evaluate: {output: nope}}"])
     #expect(run.status == 1)
     #expect(run.stderr.contains("no output 'nope'"), "\(run.stderr)")

@@ -64,6 +64,8 @@ public final class RecipeRunner {
   private var records: [StageRecord] = []
   private var rangeMoves: [RangeMove] = []
   private var written: [URL] = []
+  /// Size of the serialized finalized model, once the export stage has produced it.
+  private var exportedBytes: Int?
 
   public init(
     setup: RunSetup, events: @escaping (RunEvent) -> Void = { _ in }, isCancelled: @escaping () -> Bool = { false }
@@ -110,9 +112,7 @@ public final class RecipeRunner {
     let quantizer = try Quantizer(setup.model, config: setup.config)
     let plan = quantizer.plan
     var examples: [[String: Tensor]] = []
-    if let name = step.string("example_inputs") ?? ["calibration", "train", "validation"].first(where: {
-      setup.datasets[$0] != nil
-    }), let data = setup.datasets[name] {
+    if let name = step.dataset(among: setup.datasets.keys), let data = setup.datasets[name] {
       let batch = try data.prefix(step.int("samples") ?? 1)
       examples = [batch.inputs]
       record.dataset = name
@@ -133,7 +133,7 @@ public final class RecipeRunner {
 
   private func calibrate(_ step: RunStep, _ record: inout StageRecord) throws {
     let (quantizer, prepared) = try requirePrepared(step)
-    let name = step.string("data") ?? "calibration"
+    let name = step.dataset(among: setup.datasets.keys) ?? "calibration"
     let data = try dataset(name, step)
     let limited = try step.int("samples").map { try data.prefix($0) } ?? data
     let batches = try limited.batches(batchSize: step.int("batch_size"))
@@ -154,17 +154,12 @@ public final class RecipeRunner {
   }
 
   private func evaluate(_ step: RunStep, _ record: inout StageRecord) throws {
-    let name = step.string("data") ?? "validation"
+    let name = step.dataset(among: setup.datasets.keys) ?? "validation"
     let data = try dataset(name, step)
     let limited = try step.int("samples").map { try data.prefix($0) } ?? data
     let batchSize = step.int("batch_size")
+    // RunSetup has checked that the output exists.
     let output = step.string("output") ?? setup.model.graph.outputs.first?.name ?? ""
-    guard setup.model.graph.outputs.contains(where: { $0.name == output }) else {
-      throw DiagnosticError(
-        .error(
-          "run.evaluate", "\(step.label): the model has no output '\(output)'", at: step.span("output"),
-          help: "outputs: \(setup.model.graph.outputs.map(\.name).joined(separator: ", "))"))
-    }
     let (_, prepared) = try requirePrepared(step)
     let floats = try floatReference(name, limited, batchSize: batchSize, output: output)
     let hasLabels = limited.labels[output] != nil
@@ -182,14 +177,8 @@ public final class RecipeRunner {
       try metrics.add(quantized: quantized, float: floats[index], labels: batch.labels[output])
       events(.progress(step, done: metrics.samples, total: limited.count))
     }
-    let names = RunMetrics.names(for: step, datasets: setup.datasets)
-    if names.contains(where: { $0 == "top1" || $0 == "top5" }) && !hasLabels {
-      throw DiagnosticError(
-        .error(
-          "run.labels", "\(step.label) measures accuracy, but data set '\(name)' has no labels for output '\(output)'",
-          at: step.span("metrics")))
-    }
-    record.metrics = metrics.values(names, hasLabels: hasLabels)
+    // RunSetup has checked that accuracy metrics have labels.
+    record.metrics = metrics.values(RunMetrics.names(for: step, datasets: setup.datasets), hasLabels: hasLabels)
     record.dataset = name
     record.samples = metrics.samples
     let model = finalized == nil ? "prepared" : "finalized"
@@ -283,6 +272,7 @@ public final class RecipeRunner {
       throw failure(step, "export needs a finalize stage before it")
     }
     let bytes = try finalized.serializedBytes()
+    exportedBytes = bytes.count
     var transaction = OutputTransaction()
     try transaction.stage(bytes, to: outputs.model)
     var files = [(outputs.model, bytes.count)]
@@ -300,7 +290,7 @@ public final class RecipeRunner {
           metrics: [], dataset: nil, samples: 0))
       let report = try RunReport(
         setup: setup, quantizer: quantizer, finalizedBytes: bytes.count, stages: stages,
-        expectations: expectationResults(exportedBytes: bytes.count), rangeMoves: rangeMoves)
+        expectations: expectationResults(), rangeMoves: rangeMoves)
       for (suffix, text) in [("md", report.markdown()), ("json", report.json()), ("svg", report.svg())] {
         let url = prefix.appendingPathExtension(suffix)
         try transaction.stage(Array(text.utf8), to: url)
@@ -312,15 +302,12 @@ public final class RecipeRunner {
       throw RunInterrupted()
     }
     try transaction.commit()
-    exportedBytes = bytes.count
     for (url, count) in files {
       written.append(url)
       events(.wrote(url, bytes: count))
     }
     record.summary = "\(outputs.model.lastPathComponent), \(bytes.count) bytes"
   }
-
-  private var exportedBytes: Int?
 
   // MARK: - Helpers
 
@@ -375,20 +362,20 @@ public final class RecipeRunner {
     return Swift.min(low, high)...Swift.max(low, high)
   }
 
-  private func expectationResults(exportedBytes: Int? = nil) -> [ExpectationResult] {
+  private func expectationResults() -> [ExpectationResult] {
     let expectations = (try? Expectation.parse(setup.resolved["expect"])) ?? []
     return expectations.map { expectation in
-      ExpectationResult(expectation: expectation, actual: actual(expectation.metric, exportedBytes: exportedBytes))
+      ExpectationResult(expectation: expectation, actual: actual(expectation.metric))
     }
   }
 
   /// The latest measured value of a metric.
-  private func actual(_ metric: String, exportedBytes: Int?) -> Double? {
+  private func actual(_ metric: String) -> Double? {
     switch metric {
     case "quantized_ops":
       return Double(setup.resolution.ops.filter(\.isQuantized).count)
     case "model_size_ratio":
-      guard let bytes = exportedBytes ?? self.exportedBytes,
+      guard let bytes = exportedBytes,
         let size = (try? FileManager.default.attributesOfItem(atPath: setup.modelURL.path))?[.size] as? Int, size > 0
       else { return nil }
       return Double(bytes) / Double(size)

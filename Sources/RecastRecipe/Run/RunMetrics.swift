@@ -21,9 +21,9 @@ public struct RunMetrics: Sendable {
   public init() {}
 
   /// The metrics an evaluate stage computes: its `metrics`, or top1 when its data has labels, else sqnr and cosine.
-  static func names(for step: RunStep, datasets: [String: Dataset]) -> [String] {
+  public static func names(for step: RunStep, datasets: [String: Dataset]) -> [String] {
     if let names = step.strings("metrics") { return names }
-    let data = datasets[step.string("data") ?? "validation"]
+    let data = step.dataset(among: datasets.keys).flatMap { datasets[$0] }
     return data.map { !$0.labels.isEmpty } == true ? ["top1"] : ["sqnr", "cosine"]
   }
 

@@ -111,33 +111,29 @@ public struct RunSetup: Sendable {
     warnings = diagnostics.sortedByLocation()
 
     recipe = RecipeConfig(resolved)
-    config = try Self.withStageSchedule(recipe.quantizerConfig(), steps: RunStep.steps(of: resolved), recipe: recipe)
-    self.resolution = ConfigResolver(config: config, model: model).resolve()
     steps = try RunStep.steps(of: resolved)
-    try Self.checkSupported(steps)
+    config = try Self.withStageSchedule(recipe.quantizerConfig(), steps: steps, recipe: recipe)
+    self.resolution = ConfigResolver(config: config, model: model).resolve()
 
     var datasets: [String: Dataset] = [:]
     for name in try Self.datasetNames(steps, resolved: resolved) {
       datasets[name] = try Dataset.load(name, from: resolved, model: model.graph)
     }
     self.datasets = datasets
-    for step in steps where step.kind == .train {
-      let settings = try TrainSettings(step)
-      let output = model.graph.outputs.first?.name ?? ""
-      if settings.loss.needsLabels, let data = datasets[settings.data], data.labels[output] == nil {
-        throw DiagnosticError(
-          .error(
-            "run.labels", "\(step.label): the loss needs labels, but data set '\(settings.data)' has none",
-            at: step.settings["loss"]?.span ?? step.span,
-            help: "add 'labels:' to data.\(settings.data), or use 'loss: distillation' (needs no labels)"))
-      }
-    }
+    try Self.checkStages(steps, datasets: datasets, model: model)
     outputs = try RunOutputs(steps: steps, file: file, configuration: configuration, modelFile: modelURL)
     try Expectation.check(resolved["expect"], steps: steps, datasets: datasets)
   }
 
-  /// Stages this build cannot execute are refused before anything runs.
-  private static func checkSupported(_ steps: [RunStep]) throws(DiagnosticError) {
+  /// Settings this build cannot execute, and metrics or losses that need labels the data lacks, are refused
+  /// before anything runs.
+  private static func checkStages(
+    _ steps: [RunStep], datasets: [String: Dataset], model: Model
+  ) throws(DiagnosticError) {
+    let output = model.graph.outputs.first?.name ?? ""
+    func hasLabels(_ step: RunStep, output: String) -> Bool {
+      step.dataset(among: datasets.keys).flatMap { datasets[$0] }?.labels[output] != nil
+    }
     var problems: [Diagnostic] = []
     for step in steps {
       switch step.kind {
@@ -148,6 +144,30 @@ public struct RunSetup: Sendable {
             .error(
               "run.unsupported", "\(step.label): label_smoothing is not available in this version of Recast",
               at: step.settings["loss"]?.span ?? step.span, help: "remove label_smoothing"))
+        }
+        if settings.loss.needsLabels && !hasLabels(step, output: output) {
+          problems.append(
+            .error(
+              "run.labels", "\(step.label): the loss needs labels, but data set '\(settings.data)' has none",
+              at: step.settings["loss"]?.span ?? step.span,
+              help: "add 'labels:' to data.\(settings.data), or use 'loss: distillation' (needs no labels)"))
+        }
+      case .evaluate:
+        let metrics = RunMetrics.names(for: step, datasets: datasets)
+        let evaluated = step.string("output") ?? output
+        guard model.graph.outputs.contains(where: { $0.name == evaluated }) else {
+          problems.append(
+            .error(
+              "run.evaluate", "\(step.label): the model has no output '\(evaluated)'", at: step.span("output"),
+              help: "outputs: \(model.graph.outputs.map(\.name).joined(separator: ", "))"))
+          continue
+        }
+        if metrics.contains(where: { $0 == "top1" || $0 == "top5" }) && !hasLabels(step, output: evaluated) {
+          problems.append(
+            .error(
+              "run.labels",
+              "\(step.label) measures accuracy, but data set '\(step.dataset(among: datasets.keys) ?? "")' has no "
+                + "labels for output '\(evaluated)'", at: step.span("metrics")))
         }
       case .finalize where step.string("backend") == "coreml":
         problems.append(
@@ -194,18 +214,8 @@ public struct RunSetup: Sendable {
       if !names.contains(chosen) { names.append(chosen) }
     }
     for step in steps {
-      switch step.kind {
-      case .prepare:
-        if let name = step.string("example_inputs") {
-          try use(name, step, key: "example_inputs", fallback: name)
-        } else if let name = ["calibration", "train", "validation"].first(where: declared.contains) {
-          try use(name, step, key: "example_inputs", fallback: name)
-        }
-      case .calibrate: try use(step.string("data"), step, key: "data", fallback: "calibration")
-      case .evaluate: try use(step.string("data"), step, key: "data", fallback: "validation")
-      case .train: try use(step.string("data"), step, key: "data", fallback: "train")
-      case .finalize, .export: break
-      }
+      guard let key = step.datasetKey, let name = step.dataset(among: declared) else { continue }
+      try use(step.string(key), step, key: key, fallback: name)
     }
     return names
   }

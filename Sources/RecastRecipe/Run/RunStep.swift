@@ -27,6 +27,31 @@ public struct RunStep: Sendable {
   /// The span of a setting, or of the stage when the setting is absent.
   public func span(_ key: String) -> SourceSpan { settings[key]?.span ?? span }
 
+  /// The settings key naming the data set this stage reads (`example_inputs` for prepare), nil for stages that
+  /// read none.
+  public var datasetKey: String? {
+    switch kind {
+    case .prepare: "example_inputs"
+    case .calibrate, .evaluate, .train: "data"
+    case .finalize, .export: nil
+    }
+  }
+
+  /// The data set this stage reads, by the schema's defaults: prepare's `example_inputs` or the first declared
+  /// of calibration, train, validation (none for a weight-only recipe without data); calibrate `calibration`,
+  /// evaluate `validation`, train `train`.
+  public func dataset(among declared: some Collection<String>) -> String? {
+    guard let key = datasetKey else { return nil }
+    if let name = string(key) { return name }
+    switch kind {
+    case .prepare: return ["calibration", "train", "validation"].first(where: declared.contains)
+    case .calibrate: return "calibration"
+    case .evaluate: return "validation"
+    case .train: return "train"
+    case .finalize, .export: return nil
+    }
+  }
+
   /// The steps of a (resolved) recipe, in order.
   public static func steps(of root: Node) throws(DiagnosticError) -> [RunStep] {
     guard let items = root["stages"]?.sequence, !items.isEmpty else {
