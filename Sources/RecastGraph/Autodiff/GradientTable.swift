@@ -21,22 +21,18 @@ public struct GradientTable: Sendable {
 
   /// Adds `rule`, replacing any rule for the same domain and op type.
   public mutating func register(_ rule: GradientRule) {
-    rules[Self.key(domain: rule.domain, opType: rule.opType)] = rule
+    rules[CustomKernel.key(domain: rule.domain, opType: rule.opType)] = rule
   }
 
   /// The rule for `opType` in `domain`, if any.
   public func rule(for opType: String, domain: String = "") -> GradientRule? {
-    rules[Self.key(domain: domain, opType: opType)]
+    rules[CustomKernel.key(domain: domain, opType: opType)]
   }
 
   /// The op types with a rule in `domain`, sorted.
   public func opTypes(domain: String = "") -> [String] {
     let normalized = domain == "ai.onnx" ? "" : domain
     return rules.values.filter { $0.domain == normalized }.map(\.opType).sorted()
-  }
-
-  private static func key(domain: String, opType: String) -> String {
-    "\(domain == "ai.onnx" ? "" : domain)::\(opType)"
   }
 }
 

@@ -9,7 +9,6 @@ struct TrainingGraph {
 
   /// One training-mode BatchNormalization: where its running statistics live and how they move.
   struct BatchNorm: Sendable {
-    let label: String
     let runningMean: String
     let runningVariance: String
     let momentum: Float
@@ -66,7 +65,7 @@ struct TrainingGraph {
             inputs: Array(node.inputs[0..<3]), outputs: [y, statistics.0, statistics.1], attributes: attributes))
         batchNorms.append(
           BatchNorm(
-            label: node.label, runningMean: runningMean, runningVariance: runningVariance,
+            runningMean: runningMean, runningVariance: runningVariance,
             momentum: node.float("momentum", default: 0.9), batchMean: statistics.0, batchVariance: statistics.1))
       } else {
         nodes.append(node)

@@ -37,8 +37,9 @@ public struct Adam: Optimizer {
     for key in parameters.keys.sorted() {
       guard let gradient = gradients[key], let parameter = parameters[key] else { continue }
       var (p, g) = try Self.operands(key, parameter, gradient, optimizer: name)
+      // Taken out of the dictionary so updating it does not copy both moment arrays.
       var state =
-        moments[key] ?? (
+        moments.removeValue(forKey: key) ?? (
           [Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count), 0
         )
       state.t += 1

@@ -21,11 +21,9 @@ public enum GradientClipping {
     let factor = maxNorm / (norm + 1e-6)
     guard factor < 1, norm.isFinite else { return norm }
     for key in gradients.keys.sorted() {
-      var g = gradients[key]!
-      g.withUnsafeMutableBufferPointer(as: Float.self) { p in
+      gradients[key]!.withUnsafeMutableBufferPointer(as: Float.self) { p in
         for i in p.indices { p[i] = Float(Double(p[i]) * factor) }
       }
-      gradients[key] = g
     }
     return norm
   }

@@ -25,13 +25,7 @@ public struct SGD: Sendable {
   ) throws(TensorError) {
     for name in parameters.keys.sorted() {
       guard let gradient = gradients[name], let parameter = parameters[name] else { continue }
-      guard gradient.shape == parameter.shape, gradient.dtype == .float32, parameter.dtype == .float32 else {
-        throw TensorError(
-          "sgd: '\(name)' is \(parameter.dtype) \(parameter.shape); its gradient \(gradient.dtype) "
-            + "\(gradient.shape)")
-      }
-      var g = gradient.scalars(as: Float.self)
-      var p = parameter.scalars(as: Float.self)
+      var (p, g) = try Self.operands(name, parameter, gradient, optimizer: "sgd")
       if weightDecay != 0 { for i in g.indices { g[i] += weightDecay * p[i] } }
       var direction = g
       if momentum != 0 {

@@ -21,8 +21,6 @@ import RecastTensor
 struct QATGraph {
   /// One simulated Conv+BN fold.
   struct Fold: Sendable {
-    /// The weight quantizer's index.
-    var weightIndex: Int
     var conv: String
     /// Trainable initializers of the training graph.
     var weight: String
@@ -208,7 +206,7 @@ struct QATGraph {
     graph.removeNodes(at: [convIndex])
     for node in nodes { graph.insertNode(node) }
     return Fold(
-      weightIndex: index, conv: weight.node, weight: trainedWeight, bias: bias, gamma: gamma,
+      conv: weight.node, weight: trainedWeight, bias: bias, gamma: gamma,
       beta: beta, mean: mean,
       variance: variance, epsilon: Double(epsilon), foldedWeight: weight.initializer,
       foldedBias: foldedBias)

@@ -188,11 +188,7 @@ public struct QATTrainer {
             .labels, "cross_entropy labels must be int64 [N]; found \(labels.dtype) \(labels.shape)"
           )
         }
-        let classes =
-          labels.dtype == .int64
-          ? labels.scalars(as: Int64.self).map(Int.init)
-          : labels.scalars(as: Int32.self).map(Int.init)
-        return try Loss.crossEntropy(logits: prediction, labels: classes)
+        return try Loss.crossEntropy(logits: prediction, labels: labels.integers())
       case .meanSquaredError:
         return try Loss.meanSquaredError(
           prediction: prediction, target: batch.labels!.cast(to: .float32))

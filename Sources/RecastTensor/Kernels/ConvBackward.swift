@@ -137,7 +137,10 @@ extension Tensor {
             else { return }
             for image in 0..<n {
               for gi in 0..<group {
-                unfold(ub + (image * uc + gi * ug) * planeU, channels: ug, geometry: g, into: col)
+                let source = ub + (image * uc + gi * ug) * planeU
+                parallelFor(rows, grain: Swift.max(1, (1 << 14) / Swift.max(planeO, 1))) { range in
+                  im2col(source, geometry: g, rows: range, into: col, rowStride: planeO)
+                }
                 // R_g [og, ug·K] += O_g [og, P] · colᵀ [P, ug·K]
                 sgemm(
                   transA: false, transB: true, m: og, n: rows, k: planeO, alpha: 1,
@@ -150,39 +153,6 @@ extension Tensor {
       }
     }
     return result
-  }
-
-  /// im2col of one group `[C, H, W]` into `[C·kh·kw, outH·outW]` (zeros where a tap falls in the padding).
-  private static func unfold(
-    _ x: UnsafePointer<Float>, channels: Int, geometry g: SpatialGeometry, into col: UnsafeMutablePointer<Float>
-  ) {
-    let (inH, inW, outH, outW) = (g.input[0], g.input[1], g.output[0], g.output[1])
-    let (kh, kw, sh, sw, dh, dw) = (
-      g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1]
-    )
-    let (pt, pl) = (g.padBegin[0], g.padBegin[1])
-    let rows = channels * kh * kw
-    parallelFor(rows, grain: Swift.max(1, (1 << 14) / Swift.max(outH * outW, 1))) { range in
-      for row in range {
-        let kj = row % kw
-        let ki = (row / kw) % kh
-        let plane = x + (row / (kw * kh)) * inH * inW
-        var target = col + row * outH * outW
-        for oh in 0..<outH {
-          let ih = oh * sh - pt + ki * dh
-          if ih < 0 || ih >= inH {
-            target.update(repeating: 0, count: outW)
-          } else {
-            let line = plane + ih * inW
-            for ow in 0..<outW {
-              let iw = ow * sw - pl + kj * dw
-              target[ow] = iw >= 0 && iw < inW ? line[iw] : 0
-            }
-          }
-          target += outW
-        }
-      }
-    }
   }
 
   /// `[N, C, L]` → `[N, C, 1, L]` (1-D convolutions run as 2-D).

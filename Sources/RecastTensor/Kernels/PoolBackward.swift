@@ -59,8 +59,8 @@ extension Tensor {
     let rowsH = windows(outH, stride: sh, pad: pt, dilation: dh, kernel: kh, input: inH, limit: inH + g.padEnd[0])
     let colsW = windows(outW, stride: sw, pad: pl, dilation: dw, kernel: kw, input: inW, limit: inW + g.padEnd[1])
     var dx = Tensor(zeros: .float32, shape: shape)
-    // AveragePool reads no input values; dx (all zeros here) stands in for it.
-    let values = x ?? dx
+    // AveragePool reads no input values; dy stands in for it (a view of dx would make dx's write below copy it).
+    let values = x ?? dy
     values.withUnsafeBufferPointer(as: Float.self) { px in
       dy.withUnsafeBufferPointer(as: Float.self) { pg in
         dx.withUnsafeMutableBufferPointer(as: Float.self) { pd in
