@@ -27,6 +27,25 @@ public enum BatchNormFolding {
     public var output: String
   }
 
+  /// The weight and bias of a Conv with BatchNormalization folded in: `s = γ / √(σ² + ε)` per output channel,
+  /// `W' = W·s` along the first axis, `b' = (b − μ)·s + β`, in Double, rounded once to Float. A parameter array
+  /// of one element applies to every channel.
+  static func folded(
+    weight: Tensor, bias: [Double], gamma: [Double], beta: [Double], mean: [Double], variance: [Double],
+    epsilon: Double
+  ) -> (weight: Tensor, bias: Tensor) {
+    let channels = weight.shape[0]
+    func channel(_ values: [Double], _ o: Int) -> Double { values.count == 1 ? values[0] : values[o] }
+    let scale = (0..<channels).map { channel(gamma, $0) / (channel(variance, $0) + epsilon).squareRoot() }
+    var values = weight.scalars(as: Float.self)
+    let perChannel = channels == 0 ? 0 : values.count / channels
+    for o in 0..<channels {
+      for i in (o * perChannel)..<((o + 1) * perChannel) { values[i] = Float(Double(values[i]) * scale[o]) }
+    }
+    let foldedBias = (0..<channels).map { Float((bias[$0] - channel(mean, $0)) * scale[$0] + channel(beta, $0)) }
+    return (Tensor(shape: weight.shape, floats: values), Tensor(shape: [channels], floats: foldedBias))
+  }
+
   /// Folds BatchNormalization node `bnIndex` into Conv node `convIndex` in `graph`.
   /// - Throws: when the pair is not a float32 Conv with a constant weight followed by a foldable BatchNormalization.
   public static func fold(
@@ -50,11 +69,7 @@ public enum BatchNormFolding {
     guard parameters.allSatisfy({ $0.count == channels || $0.count == 1 }) else {
       throw QuantizationError("\(bn.label) parameters do not have \(channels) channels like \(conv.label)'s weight")
     }
-    func channel(_ values: [Double], _ o: Int) -> Double { values.count == 1 ? values[0] : values[o] }
     let epsilon = Double(bn.float("epsilon", default: 1e-5))
-    let (gamma, beta, mean, variance) = (parameters[0], parameters[1], parameters[2], parameters[3])
-    let scale = (0..<channels).map { channel(gamma, $0) / (channel(variance, $0) + epsilon).squareRoot() }
-
     var bias = [Double](repeating: 0, count: channels)
     let biasName = conv.input(2)
     var biasNodes: Set<String> = []
@@ -69,21 +84,16 @@ public enum BatchNormFolding {
       }
       bias = tensor.scalars(as: Float.self).map(Double.init)
     }
-    let foldedBias = (0..<channels).map {
-      Float((bias[$0] - channel(mean, $0)) * scale[$0] + channel(beta, $0))
-    }
-    var values = weight.scalars(as: Float.self)
-    let perChannel = channels == 0 ? 0 : values.count / channels
-    for o in 0..<channels {
-      for i in (o * perChannel)..<((o + 1) * perChannel) { values[i] = Float(Double(values[i]) * scale[o]) }
-    }
+    let (foldedWeight, foldedBias) = Self.folded(
+      weight: weight, bias: bias, gamma: parameters[0], beta: parameters[1], mean: parameters[2],
+      variance: parameters[3], epsilon: epsilon)
 
     let newWeight = graph.uniqueName("\(weightName).folded")
     let derived = weightName.hasSuffix(".weight") ? String(weightName.dropLast(7)) + ".bias" : weightName + ".bias"
     let biasBase = biasName.flatMap { graph.initializers[$0] == nil ? nil : $0 } ?? derived
     let newBias = graph.uniqueName("\(biasBase).folded", reserved: [newWeight])
-    graph.initializers[newWeight] = Tensor(shape: weight.shape, floats: values)
-    graph.initializers[newBias] = Tensor(shape: [channels], floats: foldedBias)
+    graph.initializers[newWeight] = foldedWeight
+    graph.initializers[newBias] = foldedBias
 
     let originalOutput = conv.outputs[0]
     var inputs = conv.inputs

@@ -58,13 +58,7 @@ public struct TensorDataSource: QATDataSource, Sendable {
   public var batchesPerEpoch: Int { (count + batchSize - 1) / batchSize }
 
   public func batches(epoch: Int) throws -> [QATBatch] {
-    var order = Array(0..<count)
-    if shuffle {
-      var rng = SplitMix64(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
-      for i in stride(from: order.count - 1, to: 0, by: -1) {
-        order.swapAt(i, Int(rng.next() % UInt64(i + 1)))
-      }
-    }
+    let order = shuffle ? SplitMix64.epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
     var result: [QATBatch] = []
     for start in stride(from: 0, to: count, by: batchSize) {
       let indices = Array(order[start..<Swift.min(start + batchSize, count)])

@@ -226,15 +226,8 @@ struct QATGraph {
       let beta = try doubles(fold.beta),
       let mean = try doubles(fold.mean), let variance = try doubles(fold.variance)
     else { throw QuantizationError("QAT: missing trained values for '\(fold.conv)'") }
-    let channels = w.shape[0]
-    let bias = try doubles(fold.bias) ?? Array(repeating: 0, count: channels)
-    let scale = (0..<channels).map { gamma[$0] / (variance[$0] + fold.epsilon).squareRoot() }
-    var weights = w.scalars(as: Float.self)
-    let per = channels == 0 ? 0 : weights.count / channels
-    for o in 0..<channels {
-      for i in (o * per)..<((o + 1) * per) { weights[i] = Float(Double(weights[i]) * scale[o]) }
-    }
-    let folded = (0..<channels).map { Float((bias[$0] - mean[$0]) * scale[$0] + beta[$0]) }
-    return (Tensor(shape: w.shape, floats: weights), Tensor(shape: [channels], floats: folded))
+    let bias = try doubles(fold.bias) ?? Array(repeating: 0, count: w.shape[0])
+    return BatchNormFolding.folded(
+      weight: w, bias: bias, gamma: gamma, beta: beta, mean: mean, variance: variance, epsilon: fold.epsilon)
   }
 }

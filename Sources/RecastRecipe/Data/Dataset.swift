@@ -43,14 +43,7 @@ public struct Dataset: Sendable {
   /// `epoch` (the same seed and epoch give the same batches). The last batch may be smaller.
   public func batches(epoch: Int = 0, batchSize: Int? = nil) throws(TensorError) -> [Batch] {
     let size = Swift.max(1, batchSize ?? self.batchSize)
-    var order = Array(0..<count)
-    if shuffle {
-      var rng = SplitMix64(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
-      for i in stride(from: order.count - 1, to: 0, by: -1) {
-        let j = Int(rng.next() % UInt64(i + 1))
-        order.swapAt(i, j)
-      }
-    }
+    let order = shuffle ? SplitMix64.epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
     var result: [Batch] = []
     var start = 0
     while start < count {
