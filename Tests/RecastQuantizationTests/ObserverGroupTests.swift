@@ -56,22 +56,18 @@ struct ObserverGroupTests {
     .perChannel(axis: 0), .perChannel(axis: 1), .perBlock(axis: 1, blockSize: 10),
   ]
 
-  func batches(_ seed: UInt64, count: Int = 5) -> [Tensor] {
-    var rng = SeededRandom(seed: seed)
-    return (0..<count).map { i in Tensor(shape: [4, 50], floats: rng.normals(200, scale: Float(i + 1) * 0.3)) }
-  }
-
-  /// Batches joined along axis 1, so per-channel (axis 0) groups see every batch.
-  func concatenated(_ xs: [Tensor]) -> Tensor {
-    let rows = (0..<4).flatMap { r in xs.flatMap { Array($0.scalars(as: Float.self)[(r * 50)..<(r * 50 + 50)]) } }
-    return Tensor(shape: [4, 50 * xs.count], floats: rows)
-  }
-
+  /// Per tensor and per channel, symmetric and asymmetric: two merged shards, one observer of everything and one
+  /// fed batch by batch hold the same histograms.
   @Test(arguments: ["percentile", "mse"], [QScheme.symmetric, .asymmetric])
-  func perChannelMergeEqualsObservingEverything(_ name: String, _ qscheme: QScheme) throws {
-    let xs = batches(41)
-    let spec = QuantizationSpec(
-      dtype: .int8, qscheme: qscheme, granularity: .perChannel(axis: 0), qparamCalculator: name)
+  func mergeEqualsObservingEverything(_ name: String, _ qscheme: QScheme) throws {
+    for granularity in [Granularity.perTensor, .perChannel(axis: 0)] {
+      try checkMerge(name, qscheme, granularity)
+    }
+  }
+
+  func checkMerge(_ name: String, _ qscheme: QScheme, _ granularity: Granularity) throws {
+    let xs = observerBatches(41, count: 5)
+    let spec = QuantizationSpec(dtype: .int8, qscheme: qscheme, granularity: granularity, qparamCalculator: name)
     let registry = QParamCalculatorRegistry()
     var a = try registry.make(for: spec, role: .activation)
     var b = try registry.make(for: spec, role: .activation)
@@ -79,19 +75,19 @@ struct ObserverGroupTests {
     for x in xs[2...] { try b.observe(x) }
     try a.merge(b)
     var all = try registry.make(for: spec, role: .activation)
-    try all.observe(concatenated(xs))
+    try all.observe(concatenatedBatches(xs))
     var sequential = try registry.make(for: spec, role: .activation)
     for x in xs { try sequential.observe(x) }
     #expect(a.range == all.range)
     #expect(sequential.range == all.range)
-    #expect(all.range?.scaleShape == [4])
+    #expect(all.range?.scaleShape == (granularity == .perTensor ? [] : [4]))
     #expect(try a.computeQParams() == all.computeQParams())
   }
 
   /// Group `g` of a per-channel or per-block calculator equals a per-tensor calculator fed only that group's values.
   @Test(arguments: ["percentile", "mse"], granularities)
   func eachGroupEqualsAPerTensorCalculatorOnItsValues(_ name: String, _ granularity: Granularity) throws {
-    let xs = batches(42, count: 3)
+    let xs = observerBatches(42, count: 3)
     let registry = QParamCalculatorRegistry()
     var spec = QuantizationSpec(dtype: .int8, qscheme: .asymmetric, qparamCalculator: name)
     spec.granularity = granularity

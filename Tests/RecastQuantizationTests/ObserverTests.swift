@@ -7,39 +7,28 @@ struct ObserverTests {
   let spec = QuantizationSpec(dtype: .int8, qscheme: .asymmetric, granularity: .perChannel(axis: 0))
   let tensorSpec = QuantizationSpec(dtype: .int8, qscheme: .asymmetric)
 
-  func batches(_ seed: UInt64, count: Int = 6) -> [Tensor] {
-    var rng = SeededRandom(seed: seed)
-    return (0..<count).map { i in Tensor(shape: [4, 50], floats: rng.normals(200, scale: Float(i + 1) * 0.3)) }
-  }
-
-  func concatenated(_ xs: [Tensor]) -> Tensor {
-    // Along axis 1, so per-channel groups (axis 0) see every batch.
-    let rows = (0..<4).flatMap { r in xs.flatMap { Array($0.scalars(as: Float.self)[(r * 50)..<(r * 50 + 50)]) } }
-    return Tensor(shape: [4, 50 * xs.count], floats: rows)
-  }
-
   @Test func globalMinMaxMergeEqualsObservingEverything() throws {
-    let xs = batches(21)
+    let xs = observerBatches(21, count: 6)
     var a = GlobalMinMaxCalculator(spec: spec)
     var b = GlobalMinMaxCalculator(spec: spec)
     for x in xs[..<3] { try a.observe(x) }
     for x in xs[3...] { try b.observe(x) }
     try a.merge(b)
     var all = GlobalMinMaxCalculator(spec: spec)
-    try all.observe(concatenated(xs))
+    try all.observe(concatenatedBatches(xs))
     #expect(a.range == all.range)
     #expect(try a.computeQParams() == all.computeQParams())
   }
 
   @Test func staticKeepsTheLatestBatch() throws {
-    let xs = batches(22)
+    let xs = observerBatches(22, count: 6)
     var s = StaticCalculator(spec: spec)
     for x in xs { try s.observe(x) }
     #expect(s.range == (try GroupRange(of: xs.last!, granularity: spec.granularity)))
   }
 
   @Test func movingAverageFollowsTheFormula() throws {
-    let xs = batches(23, count: 3)
+    let xs = observerBatches(23, count: 3)
     var m = MovingAverageCalculator(spec: tensorSpec)
     for x in xs { try m.observe(x) }
     let r = try xs.map { x throws(QuantizationError) in try GroupRange(of: x, granularity: .perTensor) }
@@ -50,24 +39,6 @@ struct ObserverTests {
       hi += 0.01 * (b.max[0] - hi)
     }
     #expect(m.range?.min == [lo] && m.range?.max == [hi])
-  }
-
-  @Test(arguments: ["percentile", "mse"])
-  func histogramMergeEqualsObservingEverything(_ name: String) throws {
-    let xs = batches(24, count: 5)
-    let spec = QuantizationSpec(dtype: .int8, qparamCalculator: name)
-    let registry = QParamCalculatorRegistry()
-    var a = try registry.make(for: spec, role: .activation)
-    var b = try registry.make(for: spec, role: .activation)
-    for x in xs[..<2] { try a.observe(x) }
-    for x in xs[2...] { try b.observe(x) }
-    try a.merge(b)
-    var all = try registry.make(for: spec, role: .activation)
-    try all.observe(concatenated(xs))
-    var sequential = try registry.make(for: spec, role: .activation)
-    for x in xs { try sequential.observe(x) }
-    #expect(a.range == all.range)
-    #expect(sequential.range == all.range)
   }
 
   @Test func histogramIsExactAcrossRebinning() throws {
@@ -119,4 +90,16 @@ struct ObserverTests {
     let b = StaticCalculator(spec: spec)
     #expect(throws: QuantizationError.self) { try a.merge(b) }
   }
+}
+
+/// `count` seeded `[4, 50]` batches whose spread grows batch by batch.
+func observerBatches(_ seed: UInt64, count: Int) -> [Tensor] {
+  var rng = SeededRandom(seed: seed)
+  return (0..<count).map { i in Tensor(shape: [4, 50], floats: rng.normals(200, scale: Float(i + 1) * 0.3)) }
+}
+
+/// Batches joined along axis 1, so per-channel groups (axis 0) see every batch.
+func concatenatedBatches(_ xs: [Tensor]) -> Tensor {
+  let rows = (0..<4).flatMap { r in xs.flatMap { Array($0.scalars(as: Float.self)[(r * 50)..<(r * 50 + 50)]) } }
+  return Tensor(shape: [4, 50 * xs.count], floats: rows)
 }
