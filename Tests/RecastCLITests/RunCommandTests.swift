@@ -292,6 +292,8 @@ import Testing
     kill(process.processIdentifier, SIGINT)
     process.waitUntilExit()
     stderr.fileHandleForReading.readabilityHandler = nil
+    // What the handler had not read yet when the process exited (its last lines).
+    _ = collected.append(stderr.fileHandleForReading.readDataToEndOfFile())
     #expect(process.terminationStatus == 130, "\(collected.text)")
     #expect(collected.text.contains("interrupted; no output was written"), "\(collected.text)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
