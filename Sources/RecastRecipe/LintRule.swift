@@ -44,6 +44,7 @@ public enum LintRules {
     ActivationDTypeRule(),
     BlockSizeRule(),
     FloatRangeRule(),
+    NarrowRangeRule(),
     QATScheduleOrderRule(),
     StageOrderRule(),
     TrainWithoutDataRule(),

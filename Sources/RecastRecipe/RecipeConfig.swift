@@ -152,6 +152,12 @@ public struct RecipeConfig: Sendable {
     if let text = node["scale_dtype"]?.string {
       spec.scaleDType = try parse(text, node["scale_dtype"]!, ScaleDType.init(rawValue:))
     }
+    if let flag = node["narrow_range"], case .bool(let narrow)? = flag.scalar?.value {
+      if narrow, let problem = NarrowRangeRule.problem(node) {
+        throw DiagnosticError(.error("lint.narrow-range", problem, at: flag.span, help: NarrowRangeRule.help))
+      }
+      spec.narrowRange = narrow
+    }
     return spec
   }
 

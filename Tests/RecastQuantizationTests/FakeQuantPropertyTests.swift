@@ -94,9 +94,10 @@ struct FakeQuantPropertyTests {
 
   @Test func maskMarksClampedValues() throws {
     let spec = QuantizationSpec(dtype: .int8)
-    let q = try QParams.compute(min: [-1.27], max: [1.27], spec: spec)
+    let q = try QParams.compute(min: [-1.275], max: [1.275], spec: spec)
     let x = Tensor(shape: [5], floats: [0, 1.27, 1.3, -1.28, -1.4])
-    // s = 0.01: 1.3/s = 130 > 127 is clamped; −1.28/s = −128 is the code qmin, inside; −140 is clamped.
+    // s = 1.275 / 127.5 = 0.01: 1.3/s = 130 > 127 is clamped; −1.28/s = −128 is the code qmin, inside; −140 is
+    // clamped.
     #expect(try FakeQuant.mask(x, qparams: q) == [true, true, false, true, false])
     // float8: 460 still rounds to 448 on the e4m3 grid (inside); 470 would round to 480 and saturates.
     let f8 = QuantizationSpec(dtype: .float8_e4m3fn)
@@ -116,9 +117,15 @@ struct FakeQuantPropertyTests {
   }
 
   @Test func conventions() throws {
-    // int8 symmetric: s = max|x| / 127; uint8 symmetric: z = 128, same scale.
+    // int8 symmetric: s = max|x| / 127.5 (coreai-opt), / 127 with narrow_range (onnxruntime); uint8 symmetric:
+    // z = 128, same scale.
     let q = try QParams.compute(min: [-0.5], max: [2.54], spec: QuantizationSpec(dtype: .int8))
-    #expect(q.scale == [Float(2.54 / 127.0)] && q.zeroPoint == [0])
+    #expect(q.scale == [Float(2.54 / 127.5)] && q.zeroPoint == [0])
+    let narrow = try QParams.compute(
+      min: [-0.5], max: [2.54], spec: QuantizationSpec(dtype: .int8, narrowRange: true))
+    #expect(narrow.scale == [Float(2.54 / 127.0)] && narrow.zeroPoint == [0])
+    let w2 = try QParams.compute(min: [-3], max: [1], spec: QuantizationSpec(dtype: .int2))
+    #expect(w2.scale == [2] && w2.zeroPoint == [0])  // 3 / 1.5: −3 lands on −2·s, the lowest int2 code
     let u = try QParams.compute(min: [-0.5], max: [2.54], spec: QuantizationSpec(dtype: .uint8))
     #expect(u.zeroPoint == [128] && u.scale == q.scale)
     #expect(QuantDType.uint4.symmetricZeroPoint == 8 && QuantDType.uint2.symmetricZeroPoint == 2)

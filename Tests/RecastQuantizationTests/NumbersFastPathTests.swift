@@ -97,7 +97,11 @@ struct NumbersFastPathTests {
   @Test func emptyGroupsAndNaNRangesGetTheGuardScale() throws {
     let spec = QuantizationSpec(dtype: .int8, granularity: .perChannel(axis: 0))
     let q = try QParams.compute(min: [.infinity, .nan, -2, 0], max: [-.infinity, 1, 1, 0], spec: spec)
-    #expect(q.scale == [QParams.epsilon, QParams.epsilon, Float(2.0 / 127.0), QParams.epsilon])
+    #expect(q.scale == [QParams.epsilon, QParams.epsilon, Float(2.0 / 127.5), QParams.epsilon])
+    var narrow = spec
+    narrow.narrowRange = true
+    let n = try QParams.compute(min: [.infinity, .nan, -2, 0], max: [-.infinity, 1, 1, 0], spec: narrow)
+    #expect(n.scale == [QParams.epsilon, QParams.epsilon, Float(2.0 / 127.0), QParams.epsilon])
   }
 
   @Test(arguments: FastPathLayout.all)

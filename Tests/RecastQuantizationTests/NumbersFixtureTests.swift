@@ -20,6 +20,7 @@ struct QuantCase: Decodable, Sendable, CustomTestStringConvertible {
   let shape: [Int]
   let float_range: [Double?]?
   let scale_dtype: String?
+  let narrow_range: Bool
   let x: [UInt32]
   let probe: [UInt32]
   let scale: [UInt32]
@@ -42,7 +43,7 @@ struct QuantCase: Decodable, Sendable, CustomTestStringConvertible {
       dtype: QuantDType(parsing: dtype)!, qscheme: QScheme(rawValue: qscheme)!,
       qformulation: QFormulation(rawValue: qformulation)!, granularity: g,
       floatRange: float_range.map { ClosedRangeBounds(min: $0[0], max: $0[1]) },
-      scaleDType: scale_dtype.map { ScaleDType(rawValue: $0)! })
+      scaleDType: scale_dtype.map { ScaleDType(rawValue: $0)! }, narrowRange: narrow_range)
   }
 
   static func floats(_ bits: [UInt32]) -> [Float] { bits.map(Float.init(bitPattern:)) }

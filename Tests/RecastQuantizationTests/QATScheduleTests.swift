@@ -165,11 +165,16 @@ struct QATScheduleTests {
   @Test func straightThroughEstimatorIsZeroOutsideTheClampRange() throws {
     let spec = QuantizationSpec(dtype: .int8)
     let qparams = try QParams.compute(min: [-1], max: [1], spec: spec)
-    // s = 1/127: codes clamp beyond ±127.5 steps, i.e. |x| > 1 + s/2.
-    let x = Tensor(shape: [6], floats: [-3, -1.01, -0.5, 0, 1.003, 2])
+    // s = 1/127.5: codes clamp below −128.5 steps and above +127.5 steps, i.e. for x < −1 − s and x > 1 (1 itself
+    // is the tie 127.5, within a rounding of the scale). −1.003 is code −128, inside; 0.996 is code 127, inside.
+    let x = Tensor(shape: [6], floats: [-3, -1.003, -0.5, 0, 0.996, 2])
     let dy = Tensor(shape: [6], floats: [1, 2, 3, 4, 5, 6])
     let dx = try RecastOps.straightThrough(x, dy, qparams: qparams)
     #expect(dx.scalars(as: Float.self) == [0, 2, 3, 4, 5, 0])
+    #expect(
+      try RecastOps.straightThrough(
+        Tensor(shape: [2], floats: [1.002, -1.01]), Tensor(shape: [2], floats: [1, 2]), qparams: qparams)
+        .scalars(as: Float.self) == [0, 0])
     #expect(
       try RecastOps.straightThrough(x, dy, qparams: nil).scalars(as: Float.self) == [
         1, 2, 3, 4, 5, 6,

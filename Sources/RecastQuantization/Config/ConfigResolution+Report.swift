@@ -37,6 +37,7 @@ extension ConfigResolution {
     guard let spec else { return "float" }
     var text = "\(spec.dtype.rawValue) \(spec.qscheme.rawValue) \(describe(spec.granularity))"
     if let scale = spec.scaleDType { text += " scale=\(scale.rawValue)" }
+    if spec.narrowRange { text += " narrow_range" }
     return text
   }
 
@@ -60,6 +61,7 @@ extension ConfigResolution {
         ("qparam_calculator", .string(spec.qparamCalculator)),
       ]
       if let scale = spec.scaleDType { fields.append(("scale_dtype", .string(scale.rawValue))) }
+      if spec.narrowRange { fields.append(("narrow_range", .bool(true))) }
       return .object(fields)
     }
     func tensor(_ t: ResolvedTensor) -> JSONWriter.Value {

@@ -27,13 +27,13 @@ public struct ModuleQuantizerConfigPresets: Sendable {
   }
 
   /// onnxruntime `quantize_static`'s scheme: uint8 asymmetric per-tensor activations (global min/max over all
-  /// calibration batches), int8 symmetric per-channel weights.
+  /// calibration batches), int8 symmetric per-channel weights with onnxruntime's narrow range (`s = a / 127`).
   public func w8a8Asym() -> ModuleQuantizerConfig {
     let activation = QuantizationSpec(
       dtype: .uint8, qscheme: .asymmetric, granularity: .perTensor, qparamCalculator: "global_minmax")
+    let weight = QuantizationSpec(dtype: .int8, granularity: .perChannel(axis: nil), narrowRange: true)
     return ModuleQuantizerConfig(
-      opInputSpec: .all(activation), opOutputSpec: .all(activation),
-      opStateSpec: ["weight": QuantizationSpec(dtype: .int8, granularity: .perChannel(axis: nil))])
+      opInputSpec: .all(activation), opOutputSpec: .all(activation), opStateSpec: ["weight": weight])
   }
 
   /// `w8a8Asym()` on MatMul inputs only: every MatMul's activation inputs (uint8 asymmetric, global min/max) and

@@ -7,7 +7,8 @@ extension FakeQuant {
   /// For symmetric `zp` 8- and 4-bit integers with float32 scales and no `float_range`, per-block along a
   /// contiguous axis or per-channel on the outermost axis (a weight's usual layouts), both come from one pass:
   /// each group's `a = max |x|` (NaN ignored, so equal to `max(|lo|, |hi|)` of the group's min/max, and 0 for a
-  /// group without a number) while its elements are in cache, `s = max(a / (2^(b−1) − 1), ε)`, then the codes.
+  /// group without a number) while its elements are in cache, `s = max(a / d, ε)` with the spec's
+  /// `symmetricDivisor` `d`, then the codes.
   /// Other specs and layouts take the two passes.
   public static func quantize(
     _ x: Tensor, spec: QuantizationSpec
@@ -50,8 +51,9 @@ struct StaticCodes {
   func run(_ x: Tensor) -> (codes: QuantizedTensor, qparams: QParams) {
     let n = layout.runLength
     let groups = layout.groupCount
-    let half = Float((1 << (bits - 1)) - 1)
+    let half = Float(spec.symmetricDivisor)  // exact: 127.5, 7.5 or 127, 7
     let zeroPoint = Int32(dtype.symmetricZeroPoint)
+    let high = Float(dtype.qmax) - Float(zeroPoint)
     let (qmin, qmax) = (Float(dtype.qmin), Float(dtype.qmax))
     // A chunk, and a tile of packed codes, starts on a whole group and on a whole byte.
     let pairs = bits == 4 && n % 2 == 1
@@ -90,7 +92,8 @@ struct StaticCodes {
                     // Bytes straight to the output, or to the tile's scratch for packing.
                     let target = bits == 8 ? o + r * n : c.baseAddress! + (r - run) * n
                     if m[r - run] < StaticCodes.infinityBits {
-                      StaticCodes.codes(x + r * n, target, n, scale: s[r], zero: UInt32(truncatingIfNeeded: zeroPoint))
+                      StaticCodes.codes(
+                        x + r * n, target, n, scale: s[r], high: high, zero: UInt32(truncatingIfNeeded: zeroPoint))
                     } else {
                       let group = IntegerCodes.Group(scale: s[r], zeroPoint: zeroPoint, qmin: qmin, qmax: qmax)
                       for i in 0..<n { target[i] = group.code(x[r * n + i]) }
@@ -161,14 +164,18 @@ struct StaticCodes {
   }
 
   /// Code bytes (low byte of `round_half_even(x / s) + z`) of a group whose scale came from its own finite, NaN-free
-  /// range: `|x / s| ≤ a / s`, at most `(2^(b−1) − 1)·(1 + 2^−23)` (or below it when the guard raised `s`), rounds
-  /// inside `[qmin − z, qmax − z]`, so `IntegerCodes`' NaN replacement and clamps change nothing and are skipped.
+  /// range: `|x / s| ≤ a / s`, at most `d·(1 + 2^−23)` for the divisor `d` (or below it when the guard raised `s`).
+  /// With `d = 2^(b−1) − 1` that rounds inside `[qmin − z, qmax − z]`; with `d = (qmax − qmin) / 2` only `+a` can
+  /// round one past the top, to `qmax − z + 1`, and `−a` still rounds to `qmin − z`. So `IntegerCodes`' NaN
+  /// replacement and lower clamp change nothing and are skipped, and the upper clamp to `high = qmax − z` is kept.
   /// The rounding is `IntegerCodes`' `1.5·2²³` addition. A plain loop, vectorised by the compiler.
   @inline(__always)
-  static func codes(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, _ n: Int, scale: Float, zero: UInt32)
-  {
+  static func codes(
+    _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<UInt8>, _ n: Int, scale: Float, high: Float, zero: UInt32
+  ) {
     for i in 0..<n {
-      out[i] = UInt8(truncatingIfNeeded: (x[i] / scale + IntegerCodes.magic).bitPattern &+ zero)
+      let v = x[i] / scale
+      out[i] = UInt8(truncatingIfNeeded: ((v > high ? high : v) + IntegerCodes.magic).bitPattern &+ zero)
     }
   }
 

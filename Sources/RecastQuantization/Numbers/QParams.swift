@@ -4,10 +4,12 @@ public import RecastTensor
 /// formulation) or a float offset (`minval` formulation).
 ///
 /// Conventions (`compute(min:max:spec:scaleShape:)`), with `[lo, hi]` a group's range after `float_range`:
-/// - Integer, symmetric: `a = max(|lo|, |hi|)`, `z = 0` (signed) or `2^(b−1)` (unsigned: 128, 8, 2), and the
-///   restricted-range denominator `s = a / (2^(b−1) − 1)` (127 for 8 bits, 7 for 4, 1 for 2), so `±a` land exactly
-///   on `z ± (2^(b−1) − 1)` and nothing observed is clipped. For int8 this is onnxruntime `quantize_static`'s
-///   symmetric scale (`2a / 254`); for uint8 onnxruntime divides by 127.5 and clips `+a` by half a step.
+/// - Integer, symmetric: `a = max(|lo|, |hi|)`, `z = 0` (signed) or `2^(b−1)` (unsigned: 128, 8, 2), and
+///   `s = a / ((qmax − qmin) / 2)` (127.5 for 8 bits, 7.5 for 4, 1.5 for 2): coreai-opt's and PyTorch's full-range
+///   scale, so `−a` lands on `qmin` and `+a` rounds to `qmax + 1` and is clipped by half a step. With
+///   `narrow_range` the divisor is `2^(b−1) − 1` (127, 7, 1), so `±a` land exactly on `z ± (2^(b−1) − 1)`: for int8
+///   onnxruntime `quantize_static`'s symmetric weight scale (`2a / 254`). The codes are clamped to the dtype's
+///   whole range either way, as ONNX `QuantizeLinear` does.
 /// - Integer, asymmetric: the range is widened to include 0 (`lo ≤ 0 ≤ hi`), `s = (hi − lo) / (qmax − qmin)`,
 ///   `z = clamp(round_half_even(qmin − lo / s), qmin, qmax)` — computed in Double from the unrounded scale, then
 ///   `s` stored as Float, exactly as onnxruntime's `compute_scale_zp`.
@@ -82,7 +84,7 @@ public struct QParams: Sendable, Hashable {
       && spec.effectiveScaleDType == .float32
     {
       return QParams(
-        scale: symmetricScales(min: min, max: max, bits: dtype.bitWidth),
+        scale: symmetricScales(min: min, max: max, divisor: spec.symmetricDivisor),
         zeroPoint: [Int32](repeating: Int32(dtype.symmetricZeroPoint), count: min.count), dtype: dtype,
         granularity: spec.granularity, scaleShape: shape)
     }
@@ -108,8 +110,7 @@ public struct QParams: Sendable, Hashable {
       }
       switch spec.qscheme {
       case .symmetric:
-        let half = Double((1 << (dtype.bitWidth - 1)) - 1)
-        scales[g] = finishScale(absMax / half, spec)
+        scales[g] = finishScale(absMax / spec.symmetricDivisor, spec)
         zeros[g] = Int32(dtype.symmetricZeroPoint)
       case .asymmetric:
         let (a, b) = (Swift.min(l, 0), Swift.max(h, 0))
@@ -127,10 +128,9 @@ public struct QParams: Sendable, Hashable {
       scaleShape: shape)
   }
 
-  /// Symmetric integer scales `max(|lo|, |hi|) / (2^(b−1) − 1)` with the guard, in one branch-free loop: the
-  /// general loop's arithmetic for the common weight-only case (float32 scales, no `float_range`).
-  static func symmetricScales(min: [Float], max: [Float], bits: Int) -> [Float] {
-    let half = Double((1 << (bits - 1)) - 1)
+  /// Symmetric integer scales `max(|lo|, |hi|) / divisor` with the guard, in one branch-free loop: the general
+  /// loop's arithmetic for the common weight-only case (float32 scales, no `float_range`).
+  static func symmetricScales(min: [Float], max: [Float], divisor half: Double) -> [Float] {
     return [Float](unsafeUninitializedCapacity: min.count) { out, initialized in
       min.withUnsafeBufferPointer { pl in
         max.withUnsafeBufferPointer { ph in

@@ -11,6 +11,10 @@
 /// - `fakeQuantize` (`fake_quantize_cls`): fake-quantization implementation name.
 /// - `floatRange` (`float_range`): clamps the observed range; a `nil` bound keeps the observed one.
 /// - `scaleDType` (`scale_dtype`): storage type of the scale; `nil` means float32.
+/// - `narrowRange` (`narrow_range`, Recast's): symmetric integers only. `false` (coreai-opt's and PyTorch's
+///   convention) maps the largest magnitude `a` onto the whole code range, `s = a / ((qmax − qmin) / 2)`, so `−a`
+///   lands on `qmin` and `+a` is clipped by half a step; `true` (onnxruntime `quantize_static`'s weights) divides by
+///   `2^(b−1) − 1` so `±a` land on `z ± (2^(b−1) − 1)` and the lowest code stays unused.
 public struct QuantizationSpec: Sendable, Hashable {
   public var dtype: QuantDType
   public var qscheme: QScheme
@@ -21,11 +25,13 @@ public struct QuantizationSpec: Sendable, Hashable {
   public var fakeQuantize: String
   public var floatRange: ClosedRangeBounds?
   public var scaleDType: ScaleDType?
+  public var narrowRange: Bool
 
   public init(
     dtype: QuantDType, qscheme: QScheme = .symmetric, qformulation: QFormulation = .zp,
     granularity: Granularity = .perTensor, qparamCalculator: String = "default", rangeCalculator: String = "minmax",
-    fakeQuantize: String = "default", floatRange: ClosedRangeBounds? = nil, scaleDType: ScaleDType? = nil
+    fakeQuantize: String = "default", floatRange: ClosedRangeBounds? = nil, scaleDType: ScaleDType? = nil,
+    narrowRange: Bool = false
   ) {
     self.dtype = dtype
     self.qscheme = qscheme
@@ -36,10 +42,20 @@ public struct QuantizationSpec: Sendable, Hashable {
     self.fakeQuantize = fakeQuantize
     self.floatRange = floatRange
     self.scaleDType = scaleDType
+    self.narrowRange = narrowRange
   }
 
   /// The scale storage type with the default applied (`float32` when unset).
   public var effectiveScaleDType: ScaleDType { scaleDType ?? .float32 }
+
+  /// The divisor of a symmetric integer scale `s = a / d`: `(qmax − qmin) / 2` (127.5 for 8 bits, 7.5 for 4, 1.5
+  /// for 2), or `2^(b−1) − 1` (127, 7, 1) with `narrowRange`.
+  public var symmetricDivisor: Double { Self.symmetricDivisor(bits: dtype.bitWidth, narrowRange: narrowRange) }
+
+  /// `symmetricDivisor` for a `bits`-wide integer format.
+  public static func symmetricDivisor(bits: Int, narrowRange: Bool) -> Double {
+    narrowRange ? Double((1 << (bits - 1)) - 1) : Double((1 << bits) - 1) / 2
+  }
 }
 
 /// A range whose bounds may each be missing (`float_range: [null, 6.0]`). A missing bound means "use the observed".

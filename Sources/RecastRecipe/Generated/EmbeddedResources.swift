@@ -203,6 +203,10 @@ enum EmbeddedResources {
           "minItems": 2,
           "maxItems": 2
         },
+        "narrow_range": {
+          "description": "Symmetric integer specs only (Recast's). false (default, coreai-opt's and PyTorch's convention): scale = max|x| / ((qmax - qmin) / 2), e.g. / 127.5 for int8 and / 7.5 for int4, so the whole code range is used. true: scale = max|x| / (2^(bits-1) - 1), e.g. / 127, as onnxruntime's quantize_static quantizes weights; the lowest code stays unused. Codes are clamped to the dtype's whole range either way.",
+          "type": "boolean"
+        },
         "scale_dtype": {
           "description": "Type the scales are stored in. null (or omitted) picks one from `dtype`; `float8_e8m0fnu` forces power-of-two scales as in the OCP MX formats (MXFP4, MXFP8).",
           "enum": ["float32", "float16", "bfloat16", "float8_e8m0fnu", null]
@@ -1151,6 +1155,7 @@ quantization_spec:
   weight_int8: &weight_int8
     dtype: int8
     qscheme: symmetric
+    narrow_range: true     # scale = max|w| / 127, as onnxruntime quantizes weights
     granularity: {type: per_channel}
 
 quantization_config:

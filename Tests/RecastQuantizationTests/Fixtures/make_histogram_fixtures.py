@@ -7,7 +7,7 @@ are rows of a [C, N] tensor, per-block groups are blocks along axis 1):
     between the order statistics around the target rank (Recast's histogram quantile may land anywhere in that gap,
     plus a bin width, which the test adds);
   * mse: the smallest quantization error sum((x - fq(x))^2) over the calculator's candidate ranges
-    [-a * i / steps, a * i / steps] (symmetric int8, zp formulation, scale a_i / 127, round half to even), computed
+    [-a * i / steps, a * i / steps] (symmetric int8, zp formulation, full-range scale a_i / 127.5, codes in [-128, 127], round half to even), computed
     on the raw values: the range Recast picks from its histogram must come close to it.
 
 Run: $RECAST_PYTHON make_histogram_fixtures.py   (seeded; output is deterministic)
@@ -34,8 +34,8 @@ def gap(values, q):
 
 
 def fake_quant_int8(x, a):
-    s = np.maximum(np.float32(a / np.float64(127)), EPS).astype(np.float32)
-    q = np.clip(np.rint(x.astype(np.float32) / s), -127, 127)
+    s = np.maximum(np.float32(a / np.float64(127.5)), EPS).astype(np.float32)
+    q = np.clip(np.rint(x.astype(np.float32) / s), -128, 127)
     return (q * s).astype(np.float32)
 
 

@@ -4,7 +4,7 @@
 Independent numpy implementation of the conventions documented on `QParams` (Sources/RecastQuantization/Numbers),
 cross-checked here against onnxruntime:
   * scales/zero points against onnxruntime.quantization.quant_utils.compute_scale_zp wherever the conventions
-    coincide (every asymmetric integer case; symmetric signed integers),
+    coincide (every asymmetric integer case; symmetric integers, full range and signed narrow range),
   * fake-quant outputs (zp formulation) against an ONNX QuantizeLinear -> DequantizeLinear model run by
     onnxruntime, or by onnx.reference.ReferenceEvaluator where onnxruntime lacks the type or layout.
 Floats are stored as uint32 bit patterns so the Swift test can compare exactly.
@@ -93,7 +93,7 @@ def finish_scale(s64, scale_dtype):
     return np.float32(s)
 
 
-def qparams(lo, hi, dtype, qscheme, form, float_range, scale_dtype):
+def qparams(lo, hi, dtype, qscheme, form, float_range, scale_dtype, narrow):
     scales, zeros, offsets = [], [], []
     for l, h in zip(lo, hi):
         l, h = (np.float32(0), np.float32(0)) if not l <= h else (l, h)
@@ -114,12 +114,16 @@ def qparams(lo, hi, dtype, qscheme, form, float_range, scale_dtype):
             offsets.append(np.float32(lo_))
             continue
         if qscheme == "symmetric":
-            half = 2 ** (BITS[dtype] - 1) - 1
-            scales.append(finish_scale(a / half, scale_dtype))
+            # Full range (coreai-opt, PyTorch): a / ((qmax - qmin) / 2); narrow (onnxruntime weights): a / (2^(b-1) - 1).
+            divisor = 2 ** (BITS[dtype] - 1) - 1 if narrow else (qmax - qmin) / 2
+            scales.append(finish_scale(a / divisor, scale_dtype))
             zeros.append(0 if qmin < 0 else 2 ** (BITS[dtype] - 1))
-            if qmin < 0 and scale_dtype is None and a > 0:
-                z_ref, s_ref = compute_scale_zp(np.float32(l), np.float32(h), np.int32(-qmax), np.int32(qmax), True)
-                assert np.float32(s_ref) == scales[-1] and int(z_ref) == 0, (dtype, l, h, s_ref, scales[-1])
+            if scale_dtype is None and a > 0 and (qmin < 0 or not narrow):
+                # onnxruntime's symmetric scale is (2a) / (qmax - qmin) over the range it is given: its narrow signed
+                # range [-qmax, qmax], or the whole range, where its zero point is the midpoint.
+                rq = (np.int32(-qmax), np.int32(qmax)) if narrow else (np.int32(qmin), np.int32(qmax))
+                z_ref, s_ref = compute_scale_zp(np.float32(l), np.float32(h), rq[0], rq[1], True)
+                assert np.float32(s_ref) == scales[-1] and int(z_ref) == zeros[-1], (dtype, l, h, s_ref, scales[-1])
         else:
             a0, b0 = min(l, 0.0), max(h, 0.0)
             exact = (b0 - a0) / (qmax - qmin)
@@ -201,7 +205,10 @@ def main():
                  ("float8_e4m3fn", "symmetric", "zp", None, "float8_e8m0fnu"),
                  ("int4", "symmetric", "zp", None, "float8_e8m0fnu"), ("uint8", "asymmetric", "zp", None, "float8_e8m0fnu"),
                  ("int8", "asymmetric", "zp", None, "float16"), ("int4", "asymmetric", "minval", [0.1, None], None)]
-    for dtype, qscheme, form, float_range, scale_dtype in variants:
+    variants = [v + (False,) for v in variants]
+    variants += [(d, "symmetric", "zp", None, None, True) for d in INTS]
+    variants += [("int4", "symmetric", "zp", None, "float8_e8m0fnu", True), ("int8", "symmetric", "zp", [-0.25, 0.25], None, True)]
+    for dtype, qscheme, form, float_range, scale_dtype, narrow in variants:
         for lname, shape, gran in LAYOUTS:
             x = rng.standard_normal(shape).astype(np.float32) * np.float32(rng.uniform(0.05, 3.0))
             if qscheme == "asymmetric":
@@ -212,7 +219,7 @@ def main():
             groups, sshape = group_view(shape, gran)
             count = int(np.prod(sshape)) if sshape else 1
             lo, hi = group_minmax(x, groups, count)
-            scale, zero, offset = qparams(lo, hi, dtype, qscheme, form, float_range, scale_dtype)
+            scale, zero, offset = qparams(lo, hi, dtype, qscheme, form, float_range, scale_dtype, narrow)
             probe = probe_for(x, groups, scale, zero if offset is None else np.zeros_like(zero), dtype, rng)
             y = fake_quant(probe, groups, dtype, scale, zero, offset)
             engine = "numpy"
@@ -221,9 +228,9 @@ def main():
                 assert np.array_equal(y_ref.ravel().view(np.uint32), y.view(np.uint32)), (dtype, qscheme, lname, engine)
                 checked[engine].add(dtype)
             case = {"name": f"{dtype}-{qscheme}-{form}-{lname}" + (f"-range{float_range}" if float_range else "")
-                    + (f"-{scale_dtype}" if scale_dtype else ""),
+                    + (f"-{scale_dtype}" if scale_dtype else "") + ("-narrow" if narrow else ""),
                     "dtype": dtype, "qscheme": qscheme, "qformulation": form, "granularity": gran, "shape": shape,
-                    "float_range": float_range, "scale_dtype": scale_dtype, "x": bits(x), "probe": bits(probe),
+                    "float_range": float_range, "scale_dtype": scale_dtype, "narrow_range": narrow, "x": bits(x), "probe": bits(probe),
                     "scale": bits(scale), "zero_point": zero.tolist(), "scale_shape": sshape,
                     "offset": bits(offset) if offset is not None else None, "expected": bits(y), "checked_by": engine}
             cases.append(case)
