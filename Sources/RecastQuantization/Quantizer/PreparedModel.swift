@@ -75,6 +75,10 @@ enum RecastOps {
       }
       return { inputs in
         guard let x = inputs.first ?? nil else { throw QuantizationError("FakeQuantize: missing input") }
+        if inputs.count > 1, let scale = inputs[1] {  // a QAT graph's learned scale (and zero point)
+          let zeroPoint = inputs.count > 2 ? inputs[2] : nil
+          return [try LearnedStepSize.activation(state, id, x, scale: scale, zeroPoint: zeroPoint)]
+        }
         return [try state.process(id, x)]
       }
     }

@@ -1,3 +1,4 @@
+import RecastDiagnostics
 public import RecastGraph
 public import RecastTensor
 
@@ -54,6 +55,13 @@ public final class Quantizer {
     var template = model ?? Model(graph: plan.graph, opsetImports: ["": 17])
     template.graph = plan.graph
     self.template = template
+    let specs = plan.activations.map { ($0.value, $0.spec) } + plan.weights.map { ($0.initializer, $0.spec) }
+    for (value, spec) in specs where !LearnedStepSize.fakeQuantizeNames.contains(spec.fakeQuantize) {
+      let known = LearnedStepSize.fakeQuantizeNames
+      throw QuantizationError(
+        "unknown fake_quantize_cls '\(spec.fakeQuantize)' for '\(value)'; known: \(known.joined(separator: ", "))",
+        help: didYouMean(spec.fakeQuantize, among: known))
+    }
     state = try QuantizerState(plan: plan, registry: registry)
     training = QATStore(sourceGraph: model?.graph)
     biasSites = options.biasQuantization == .int32 ? BiasSite.find(in: plan) : []

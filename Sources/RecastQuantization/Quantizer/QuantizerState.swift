@@ -229,6 +229,31 @@ final class QuantizerState: @unchecked Sendable {
     return try FakeQuant.apply(x, qparams: parameters, spec: activations[id].spec)
   }
 
+  // MARK: Learned qparams (QAT with `fake_quantize_cls: lsq`)
+
+  /// Whether activation quantizer `id`'s qparams come from its root's observer right now, and whether it
+  /// fake-quantizes.
+  func activationModes(_ id: Int) -> (observer: Bool, fakeQuant: Bool) {
+    lock.withLock { (modes.activationObserver[root[id]], modes.activationFakeQuant[id]) }
+  }
+
+  /// Whether weight `index`'s qparams come from its observer right now, and whether it fake-quantizes.
+  func weightModes(_ index: Int) -> (observer: Bool, fakeQuant: Bool) {
+    lock.withLock { (modes.weightObserver[index], modes.weightFakeQuant[index]) }
+  }
+
+  /// The spec of activation quantizer `id` and of weight `index` (immutable: no lock needed).
+  func activationSpec(_ id: Int) -> QuantizationSpec { activations[id].spec }
+  func weightSpec(_ index: Int) -> QuantizationSpec { weightSpecs[index] }
+
+  /// Installs learned qparams as activation root `id`'s current ones (until its observer computes new ones).
+  func setLearnedQParams(_ parameters: QParams, ofRoot id: Int) {
+    lock.withLock {
+      qparams[id] = parameters
+      dirty.remove(id)
+    }
+  }
+
   /// Must be called with `lock` held.
   private func currentQParams(_ id: Int) throws(QuantizationError) -> QParams? {
     if dirty.contains(id), let calculator = calculators[id] {

@@ -35,9 +35,22 @@ struct QATGraph {
     var foldedBias: String
   }
 
+  /// A quantizer whose qparams are trainable parameters (`fake_quantize_cls: lsq`, see `LearnedStepSize`).
+  struct LearnedSite: Sendable {
+    enum Kind: Sendable, Hashable {
+      /// An activation quantizer that owns its qparams (every quantizer sharing them reads the same parameters).
+      case activation(root: Int)
+      case weight(index: Int)
+    }
+    var kind: Kind
+    var scale: String
+    var zeroPoint: String?
+  }
+
   var graph: Graph
   var trainable: Set<String>
   var folds: [Fold]
+  var learned: [LearnedSite]
 
   /// Builds the training graph of `quantizer`'s plan. `sourceGraph` is the imported graph (graph mode with folded
   /// BatchNorm needs it: the plan's graph no longer has the BN parameters).
@@ -79,6 +92,8 @@ struct QATGraph {
           attributes: ["weight": .int(index)]))
       trainable.insert(weight.initializer)
     }
+    let learned = try Self.addLearnedQParams(quantizer: quantizer, to: &graph)
+    trainable.formUnion(learned.flatMap { [$0.scale] + ($0.zeroPoint.map { [$0] } ?? []) })
     graph.removeUnusedInitializers()
     // The parameters of every weighted and normalisation op train, quantized or not.
     let slots: [String: [Int]] = [
@@ -96,6 +111,68 @@ struct QATGraph {
     self.graph = graph
     self.trainable = trainable
     self.folds = folds
+    self.learned = learned
+  }
+
+  /// Gives every fake-quant node whose quantizer learns its qparams the parameter inputs `scale` (and `zero_point`
+  /// for asymmetric specs), initialised from the current qparams.
+  private static func addLearnedQParams(quantizer: Quantizer, to graph: inout Graph) throws -> [LearnedSite] {
+    let plan = quantizer.plan
+    let state = quantizer.state
+    var sites: [LearnedSite.Kind: LearnedSite] = [:]
+    var order: [LearnedSite.Kind] = []
+    func site(_ kind: LearnedSite.Kind, spec: QuantizationSpec, value: String, qparams: QParams?) throws -> LearnedSite
+    {
+      if let existing = sites[kind] { return existing }
+      if let reason = LearnedStepSize.unsupported(spec) {
+        throw QuantizationError(
+          "fake_quantize_cls lsq on '\(value)': \(reason); learned step sizes need an integer dtype, the zp "
+            + "formulation and float32 scales", help: "use fake_quantize_cls: default for this spec")
+      }
+      guard let qparams else {
+        throw QuantizationError(
+          "fake_quantize_cls lsq on '\(value)': no qparams to start from",
+          help: "call prepare(exampleInputs:) with at least one input, or calibrate, before trainingMode")
+      }
+      let (scale, zeroPoint) = LearnedStepSize.parameters(qparams)
+      let scaleName = graph.uniqueName(value + "_lsq_scale")
+      graph.initializers[scaleName] = scale
+      var zeroName: String?
+      if LearnedStepSize.learnsZeroPoint(spec) {
+        zeroName = graph.uniqueName(value + "_lsq_zero_point")
+        graph.initializers[zeroName!] = zeroPoint
+      }
+      let made = LearnedSite(kind: kind, scale: scaleName, zeroPoint: zeroName)
+      sites[kind] = made
+      order.append(kind)
+      return made
+    }
+    for i in graph.nodes.indices where graph.nodes[i].domain == RecastOps.domain {
+      let node = graph.nodes[i]
+      var learned: LearnedSite?
+      switch node.opType {
+      case "FakeQuantize":
+        let id = node.int("quantizer", default: -1)
+        guard id >= 0, id < plan.activations.count else { continue }
+        let root = plan.activations[state.root[id]]
+        guard root.spec.fakeQuantize == LearnedStepSize.name, root.fixedRange == nil else { continue }
+        learned = try site(
+          .activation(root: root.id), spec: root.spec, value: root.value, qparams: try state.qparams(of: root.id))
+      case "WeightFakeQuantize":
+        let index = node.int("weight", default: -1)
+        guard index >= 0, index < plan.weights.count,
+          plan.weights[index].spec.fakeQuantize == LearnedStepSize.name
+        else { continue }
+        let weight = plan.weights[index]
+        learned = try site(
+          .weight(index: index), spec: weight.spec, value: weight.initializer,
+          qparams: state.weightQParams(index)
+            ?? (index < quantizer.weightQParams.count ? quantizer.weightQParams[index] : nil))
+      default: continue
+      }
+      if let learned { graph.nodes[i].inputs += [learned.scale] + (learned.zeroPoint.map { [$0] } ?? []) }
+    }
+    return order.map { sites[$0]! }
   }
 
   /// Replaces the folded Conv of `weight` by the simulated fold (see the type's documentation).

@@ -50,6 +50,7 @@ extension Quantizer {
   /// Advances the QAT schedule by one step (call it after each optimizer step, as upstream's `quantizer.step()`);
   /// inside `trainingMode` the flags and the BatchNorm mode change as soon as a milestone is reached.
   public func step() throws {
+    syncLearnedParameters()
     training.stepCount += 1
     if training.isActive { try applySchedule() }
   }
@@ -159,6 +160,7 @@ extension Quantizer {
   /// The trained floats into `plan.graph` (folded for simulated folds), weight qparams, and a rebuilt prepared model.
   func adoptTrainedValues() throws {
     guard let session = training.session else { return }
+    adoptLearnedQParams()
     let values = session.parameters.merging(session.runningStatistics) { a, _ in a }
     var graph = plan.graph
     for (name, value) in values where graph.initializers[name] != nil {

@@ -15,6 +15,10 @@ extension RecastOps {
         guard let w = inputs.first ?? nil else {
           throw QuantizationError("WeightFakeQuantize: missing input")
         }
+        if inputs.count > 1, let scale = inputs[1] {  // learned scale (and zero point)
+          let zeroPoint = inputs.count > 2 ? inputs[2] : nil
+          return [try LearnedStepSize.weight(state, index, w, scale: scale, zeroPoint: zeroPoint)]
+        }
         return [try state.processWeight(index, w)]
       }
     }
@@ -22,10 +26,18 @@ extension RecastOps {
 
   /// The straight-through estimator of both fake-quant ops: `dx = dy` where the input was inside the clamp range of
   /// the qparams the forward pass used (`FakeQuant.mask`), 0 outside; `dx = dy` everywhere while fake-quant is off.
+  /// Nodes with learned qparams (extra scale and zero-point inputs) use `LearnedStepSize.backward`.
   static func gradientRules(state: QuantizerState) -> [GradientRule] {
     [
       GradientRule(domain: domain, opType: "FakeQuantize") { site in
         let id = site.node.int("quantizer", default: -1)
+        if site.node.inputs.count > 1 {
+          return .init(savingInputs: Set(0..<site.node.inputs.count)) { c in
+            try LearnedStepSize.backward(
+              c, modes: state.activationModes(id), spec: state.activationSpec(id), template: state.qparams(of: id),
+              batched: true, observerQParams: { try state.activationMaskQParams(id) })
+          }
+        }
         return .init(savingInputs: [0]) { c in
           guard c.needs(0) else { return [nil] }
           return [
@@ -35,6 +47,13 @@ extension RecastOps {
       },
       GradientRule(domain: domain, opType: "WeightFakeQuantize") { site in
         let index = site.node.int("weight", default: -1)
+        if site.node.inputs.count > 1 {
+          return .init(savingInputs: Set(0..<site.node.inputs.count)) { c in
+            try LearnedStepSize.backward(
+              c, modes: state.weightModes(index), spec: state.weightSpec(index),
+              template: state.weightQParams(index), batched: false, observerQParams: { state.weightMaskQParams(index) })
+          }
+        }
         return .init(savingInputs: [0]) { c in
           guard c.needs(0) else { return [nil] }
           return [

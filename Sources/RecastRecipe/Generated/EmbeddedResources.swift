@@ -167,11 +167,10 @@ enum EmbeddedResources {
           "$ref": "#/$defs/Granularity"
         },
         "fake_quantize_cls": {
-          "description": "Fake-quantize implementation used while the model is prepared (calibration, QAT). A built-in name or the name under which a custom implementation was registered through the Swift API.",
+          "description": "Fake-quantize implementation used while the model is prepared (calibration, QAT). Other names are an error.",
           "anyOf": [
-            {"const": "default", "description": "Quantize then dequantize in the forward pass; straight-through gradient (zero outside the clamp range)."},
-            {"const": "lsq", "description": "Like `default`, but the scale is a trainable parameter (learned step size) during QAT."},
-            {"$ref": "#/$defs/RegisteredName"}
+            {"const": "default", "description": "Quantize then dequantize with the observer's qparams; straight-through gradient (zero outside the clamp range)."},
+            {"const": "lsq", "description": "Learned step size (LSQ; LSQ+ for asymmetric specs): during QAT the scale, and for asymmetric specs the zero point, are trainable parameters. The observer sets them while it is on; after disable_observer the optimizer trains them. Integer dtypes, zp formulation, float32 scales."}
           ]
         },
         "qparam_calculator_cls": {
