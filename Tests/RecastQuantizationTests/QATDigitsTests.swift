@@ -69,14 +69,14 @@ struct QATDigitsTests {
 
   static func run(
     _ weight: QuantDType, _ mode: QuantizerConfig.ExecutionMode, runtime: ExportOracle.Runtime?,
-    learnedFrom: Int? = nil
+    learnedFrom: Int? = nil, seed: UInt64 = 0
   ) throws
     -> Outcome
   {
     let (quantizer, prepared) = try ptq(config(weight, mode, learnedFrom: learnedFrom))
     let before = correct(try prepared(["input": testX])["logits"]!)
     let data = try TensorDataSource(
-      inputs: ["input": trainX], labels: trainY, batchSize: 64, shuffle: true, seed: 0)
+      inputs: ["input": trainX], labels: trainY, batchSize: 64, shuffle: true, seed: seed)
     var trainer = QATTrainer(
       epochs: 2, optimizer: SGD(learningRate: 0.01, momentum: 0.9), loss: .crossEntropy)
     let summary = try trainer.run(quantizer, data: data)
@@ -123,4 +123,16 @@ struct QATDigitsTests {
     #expect(outcome.qat >= outcome.ptq + 15)
     if let exported = outcome.exported { #expect(exported == outcome.qat, "no convert drop") }
   }
+
+  /// The W2 result over shuffle seeds 1–3 (seed 0 is `w2PerChannelA8`), without export: graph 355, 356, 354 and
+  /// eager 350, 353, 351 when measured (seeds 4 and 5: graph 357, 355; eager 346, 356). Graph mode clears
+  /// coreai-opt's 344 at every seed; eager mode stays under coreai-opt's 358 (one run of theirs) at every seed.
+  @Test(arguments: [QuantizerConfig.ExecutionMode.graph, .eager])
+  func w2AcrossSeeds(_ mode: QuantizerConfig.ExecutionMode) throws {
+    var results: [Int] = []
+    for seed in 1...3 { results.append(try Self.run(.int2, mode, runtime: nil, seed: UInt64(seed)).qat) }
+    print("digits_cnn_bn int2 per-channel + A8, \(mode) mode, seeds 1–3: QAT \(results) of 360")
+    #expect(results.min()! >= (mode == .graph ? 344 : 340))
+  }
 }
+
