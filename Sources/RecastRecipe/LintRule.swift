@@ -45,6 +45,7 @@ public enum LintRules {
     BlockSizeRule(),
     FloatRangeRule(),
     NarrowRangeRule(),
+    LearnedStepSizeRule(),
     QATScheduleOrderRule(),
     StageOrderRule(),
     TrainWithoutDataRule(),

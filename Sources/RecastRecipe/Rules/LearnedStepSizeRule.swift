@@ -1,0 +1,54 @@
+import RecastDiagnostics
+import RecastQuantization
+import RecastYAML
+
+/// `fake_quantize_cls: lsq` needs an integer zp spec with float32 scales, and only learns after `disable_observer`.
+struct LearnedStepSizeRule: LintRule {
+  let id = "lint.lsq"
+  let summary = "fake_quantize_cls: lsq on a spec it cannot train, or with observers that never stop"
+  let explanation = """
+    `fake_quantize_cls: lsq` makes a quantizer's scale (and, for asymmetric specs, its zero point)
+    a trainable parameter during QAT. Its observer keeps setting the parameters while it is on; the
+    optimizer trains them from `disable_observer` on. So:
+
+    - the spec must be an integer dtype in the zp formulation with float32 scales (error);
+    - some qat_schedule should set `disable_observer`, or the scales are never learned (warning).
+
+        weight: {dtype: int4, fake_quantize_cls: lsq}
+        qat_schedule: {disable_observer: {at_epoch: 1}}   # observe for one epoch, then learn
+    """
+
+  func check(_ context: LintContext) -> [Diagnostic] {
+    var findings: [Diagnostic] = []
+    var learned: [Node] = []
+    for spec in allSpecs(context) {
+      guard let name = spec["fake_quantize_cls"], name.string == "lsq" else { continue }
+      learned.append(name)
+      if let problem = Self.problem(spec) {
+        findings.append(
+          .error(id, "fake_quantize_cls lsq cannot train this spec: \(problem)", at: name.span,
+            help: "use fake_quantize_cls: default, or an integer dtype in the zp formulation with float32 scales"))
+      }
+    }
+    guard let first = learned.first else { return findings }
+    var schedules: [Node] = context.walker.scopes.compactMap { $0.node["qat_schedule"] }
+    for stage in context.root["stages"]?.sequence ?? [] {
+      if let schedule = stage["train"]?["qat_schedule"] { schedules.append(schedule) }
+    }
+    if !schedules.contains(where: { $0["disable_observer"].map { !$0.isNull } ?? false }) {
+      findings.append(
+        .warning(id, "fake_quantize_cls lsq learns nothing: no qat_schedule sets disable_observer", at: first.span,
+          help: "add qat_schedule: {disable_observer: N} (a step, or {at_epoch: N}); until then observers set the scales"))
+    }
+    return findings
+  }
+
+  /// Why a spec mapping cannot learn its step size, or nil.
+  static func problem(_ spec: Node) -> String? {
+    let dtype = spec["dtype"]?.string ?? ""
+    if QuantDType(parsing: dtype)?.isFloat == true { return "\(dtype) is a float format" }
+    if spec["qformulation"]?.string == "minval" { return "the minval formulation stores no zero point" }
+    if let scale = spec["scale_dtype"]?.string, scale != "float32" { return "scale_dtype \(scale)" }
+    return nil
+  }
+}
