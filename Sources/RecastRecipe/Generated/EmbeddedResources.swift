@@ -436,7 +436,7 @@ enum EmbeddedResources {
           "$ref": "#/$defs/SchedulePoint"
         },
         "disable_observer": {
-          "description": "When scales and zero points freeze; the weights keep training against the fixed qparams. Default null (never).",
+          "description": "When scales and zero points stop following the observers: they freeze and the weights keep training against them, or with fake_quantize_cls: lsq the optimizer trains them from here on. Default null (never).",
           "$ref": "#/$defs/SchedulePoint"
         },
         "freeze_bn": {
