@@ -148,6 +148,37 @@ struct QATScheduleTests {
     }
   }
 
+  /// `freeze_bn` in BatchNorm module `1`'s schedule freezes only that BatchNormalization, in graph mode (where it
+  /// is simulated-folded into Conv `0`) and in eager mode.
+  @Test(arguments: [(QuantizerConfig.ExecutionMode.graph, "1"), (.eager, "1")])
+  func perModuleFreezeBatchNorm(_ mode: QuantizerConfig.ExecutionMode, module: String) throws {
+    var scoped = ModuleQuantizerConfig()
+    scoped.qatSchedule = QATSchedule(freezeBN: .step(1))
+    let config = QuantizerConfig(global: ModuleQuantizerConfig()).setModuleName(module, scoped)
+      .setExecutionMode(mode)
+    let quantizer = try Quantizer(Digits.model, config: config)
+    _ = try quantizer.prepare(exampleInputs: [["input": Self.batch(40).x]])
+    var optimizer = SGD(learningRate: 0.01, momentum: 0.9)
+    let bn = "/1/BatchNormalization"
+    try quantizer.trainingMode { session in
+      #expect(session.batchNorms.count == 3 && session.batchNorms.contains(bn))
+      try Self.trainStep(quantizer, session, &optimizer, 0)
+      #expect(session.frozenBatchNorms == [bn])
+      #expect(!session.isBatchNormFrozen)
+      let atN = session.runningStatistics
+      for k in 1..<3 { try Self.trainStep(quantizer, session, &optimizer, k) }
+      let after = session.runningStatistics
+      let graph = session.graph.graph
+      let node = try #require(graph.nodes.first { $0.name == bn })
+      for name in [node.inputs[3], node.inputs[4]] {
+        #expect(after[name] == atN[name], "\(name) frozen after step 1")
+      }
+      let others = graph.nodes.filter { $0.opType == "BatchNormalization" && $0.name != bn }
+      #expect(others.count == 2)
+      for other in others { #expect(after[other.inputs[3]] != atN[other.inputs[3]], "\(other.name) still moves") }
+    }
+  }
+
   struct Failure: Error {}
 
   @Test func leavingTrainingModeIsEvaluationSafeAlsoWhenTheBodyThrows() throws {

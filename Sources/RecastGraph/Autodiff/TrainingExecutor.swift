@@ -38,17 +38,22 @@ public struct TrainingExecutor: Sendable {
     /// The gradient rules, `GradientTable.standard` plus any registered for custom ops.
     public var gradients: GradientTable
     public var batchNorm: BatchNormMode
+    /// BatchNormalization nodes (by name) that use and keep their running statistics even in `.batchStatistics`
+    /// mode: frozen one by one, as a per-module `freeze_bn` does.
+    public var frozenBatchNorms: Set<String>
     /// Update running variances with the unbiased batch variance (`· n/(n−1)`, as PyTorch does) rather than the
     /// biased one ONNX specifies. Normalisation always uses the biased variance.
     public var unbiasedRunningVariance: Bool
 
     public init(
       customKernels: [CustomKernel] = [], gradients: GradientTable = .standard,
-      batchNorm: BatchNormMode = .batchStatistics, unbiasedRunningVariance: Bool = false
+      batchNorm: BatchNormMode = .batchStatistics, frozenBatchNorms: Set<String> = [],
+      unbiasedRunningVariance: Bool = false
     ) {
       self.customKernels = customKernels
       self.gradients = gradients
       self.batchNorm = batchNorm
+      self.frozenBatchNorms = frozenBatchNorms
       self.unbiasedRunningVariance = unbiasedRunningVariance
     }
   }
@@ -108,7 +113,8 @@ public struct TrainingExecutor: Sendable {
       }
     }
     let training = try TrainingGraph(
-      graph, trainable: trainable, batchStatistics: options.batchNorm == .batchStatistics)
+      graph, trainable: trainable, batchStatistics: options.batchNorm == .batchStatistics,
+      frozen: options.frozenBatchNorms)
     var custom: [String: CustomKernel] = [:]
     for kernel in [TrainingGraph.batchNormKernel] + options.customKernels {
       custom[CustomKernel.key(domain: kernel.domain, opType: kernel.opType)] = kernel

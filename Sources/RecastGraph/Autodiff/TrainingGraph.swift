@@ -29,8 +29,9 @@ struct TrainingGraph {
   /// reads the running variance), so that node sees the current statistics, not the imported ones.
   var boundStatistics: Set<String> = []
 
+  /// `frozen` names BatchNormalization nodes that keep their running statistics in batch-statistics mode.
   init(
-    _ source: Graph, trainable: Set<String>, batchStatistics: Bool
+    _ source: Graph, trainable: Set<String>, batchStatistics: Bool, frozen: Set<String> = []
   ) throws(AutodiffError) {
     graph = source
     var bound = trainable.filter { source.initializers.contains($0) }
@@ -55,7 +56,7 @@ struct TrainingGraph {
       }
       runningStatistics[runningMean] = mean
       runningStatistics[runningVariance] = variance
-      if batchStatistics {
+      if batchStatistics && !frozen.contains(node.name) {
         let statistics = ("\(y)::batch_mean", "\(y)::batch_var")
         var attributes: OrderedMap<String, Attribute> = [:]
         attributes["epsilon"] = .float(node.float("epsilon", default: 1e-5))

@@ -27,13 +27,18 @@ public final class QATSession {
   let graph: QATGraph
   let opset: Int
   let baseOptions: TrainingExecutor.Options
-  /// Whether BatchNormalization uses (and keeps) its running statistics (`freeze_bn` reached).
-  public private(set) var isBatchNormFrozen = false
+  /// The BatchNormalization nodes (by name) that use and keep their running statistics (`freeze_bn` reached).
+  public private(set) var frozenBatchNorms: Set<String> = []
+  /// Every BatchNormalization node of the training graph.
+  public let batchNorms: Set<String>
+  /// Whether every BatchNormalization uses (and keeps) its running statistics.
+  public var isBatchNormFrozen: Bool { frozenBatchNorms == batchNorms }
 
   init(graph: QATGraph, opset: Int, options: TrainingExecutor.Options) throws {
     self.graph = graph
     self.opset = opset
     baseOptions = options
+    batchNorms = Set(graph.graph.nodes.filter { $0.opType == "BatchNormalization" && $0.domain.isEmpty }.map(\.name))
     executor = try TrainingExecutor(
       graph: graph.graph, opset: opset, trainable: graph.trainable, options: options)
   }
@@ -58,23 +63,29 @@ public final class QATSession {
     try executor.forward(inputs)
   }
 
-  /// Adopts the running statistics `tape` computed (nothing once BatchNorm is frozen).
+  /// Adopts the running statistics `tape` computed (those of BatchNorms not yet frozen).
   public func update(from tape: GradientTape) {
     guard !isBatchNormFrozen else { return }
     executor.update(from: tape)
   }
 
-  /// Switches BatchNormalization to its running statistics from here on (recompiles, keeping every value).
-  func freezeBatchNorm() throws {
-    guard !isBatchNormFrozen else { return }
+  /// Switches the BatchNormalization nodes `names` to their running statistics from here on (recompiles, keeping
+  /// every value; names already frozen or unknown change nothing).
+  func freezeBatchNorms(_ names: Set<String>) throws {
+    let frozen = frozenBatchNorms.union(names.intersection(batchNorms))
+    guard frozen != frozenBatchNorms else { return }
     var options = baseOptions
-    options.batchNorm = .runningStatistics
-    var frozen = try TrainingExecutor(
+    if frozen == batchNorms {
+      options.batchNorm = .runningStatistics
+    } else {
+      options.frozenBatchNorms = frozen
+    }
+    var recompiled = try TrainingExecutor(
       graph: graph.graph, opset: opset, trainable: graph.trainable, options: options)
-    frozen.parameters = executor.parameters
-    frozen.runningStatistics = executor.runningStatistics
-    executor = frozen
-    isBatchNormFrozen = true
+    recompiled.parameters = executor.parameters
+    recompiled.runningStatistics = executor.runningStatistics
+    executor = recompiled
+    frozenBatchNorms = frozen
   }
 }
 
@@ -87,6 +98,8 @@ final class QATStore {
   /// The prepared model's executors, rebuilt after training.
   var prepared: PreparedExecutors?
   var session: QATSession?
+  /// Each BatchNormalization node's config scope (see `Quantizer.batchNormScopes`).
+  var batchNormScopes: [String: SpecSource.Scope]?
   var stepCount = 0
   var stepsPerEpoch: Int?
   var isActive = false

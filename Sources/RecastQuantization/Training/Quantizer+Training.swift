@@ -115,34 +115,59 @@ extension Quantizer {
       return (observer, try reached(schedule.enableFakeQuant, "enable_fake_quant"))
     }
     var modes = state.flags
-    var freeze = false
     for quantizer in plan.activations {
       let schedule = qatSchedule(for: quantizer.source)
       (modes.activationObserver[quantizer.id], modes.activationFakeQuant[quantizer.id]) = try flags(
         schedule)
-      freeze = try reached(schedule.freezeBN, "freeze_bn") || freeze
     }
     for (index, quantizer) in plan.weights.enumerated() {
       let schedule = qatSchedule(for: quantizer.source)
       (modes.weightObserver[index], modes.weightFakeQuant[index]) = try flags(schedule)
-      freeze = try reached(schedule.freezeBN, "freeze_bn") || freeze
-    }
-    if plan.activations.isEmpty && plan.weights.isEmpty {
-      freeze = try reached(qatSchedule(for: nil).freezeBN, "freeze_bn")
     }
     state.flags = modes
-    if freeze { try training.session?.freezeBatchNorm() }
+    guard let session = training.session else { return }
+    let scopes = batchNormScopes(session)
+    var frozen: Set<String> = []
+    for name in session.batchNorms.subtracting(session.frozenBatchNorms) {
+      let schedule = qatSchedule(forScope: scopes[name])
+      if try reached(schedule.freezeBN, "freeze_bn") { frozen.insert(name) }
+    }
+    try session.freezeBatchNorms(frozen)
+  }
+
+  /// The config scope of each BatchNormalization node's own module (module name > module type > global, as for
+  /// quantizers), which decides its `freeze_bn`; computed once per session, and only when some module config has
+  /// a schedule (else every node follows the global one).
+  func batchNormScopes(_ session: QATSession) -> [String: SpecSource.Scope] {
+    if let cached = training.batchNormScopes { return cached }
+    var scopes: [String: SpecSource.Scope] = [:]
+    if let config = training.config, let source = sourceModel,
+      (config.moduleNameConfigs.entries + config.moduleTypeConfigs.entries).contains(where: {
+        $0.value?.qatSchedule != nil
+      })
+    {
+      let resolver = ConfigResolver(config: config, model: source)
+      for node in source.graph.nodes where session.batchNorms.contains(node.name) {
+        let path = ModuleStack(node: node).modules.last?.path ?? ""
+        scopes[node.name] = resolver.scopeConfig(resolver.scope(for: resolver.stack(ofModule: path)).ref).scope
+      }
+    }
+    training.batchNormScopes = scopes
+    return scopes
   }
 
   /// The schedule of the config scope that gave a quantizer its spec: that scope's `qat_schedule`, else the
   /// global one, else upstream's default (observers and fake-quant from step 0, never disabled).
   ///
-  /// `freeze_bn` acts on the whole model: BatchNorm freezes at the earliest `freeze_bn` among the schedules in effect.
-  func qatSchedule(for source: SpecSource?) -> QATSchedule {
+  /// `freeze_bn` acts per BatchNormalization node, with the schedule of the scope of the node's own module.
+  func qatSchedule(for source: SpecSource?) -> QATSchedule { qatSchedule(forScope: source?.scope) }
+
+  /// The schedule of config scope `scope` (see `qatSchedule(for:)`).
+  func qatSchedule(forScope scope: SpecSource.Scope?) -> QATSchedule {
     guard let config = training.config else { return QATSchedule() }
     let global = config.globalConfig.effective?.qatSchedule
     let scoped: QATSchedule?? =
-      switch source?.scope {
+      switch scope {
       case .moduleType(let selector): config.moduleTypeConfigs[selector].map { $0?.qatSchedule }
       case .moduleName(let selector): config.moduleNameConfigs[selector].map { $0?.qatSchedule }
       case .global, nil: nil

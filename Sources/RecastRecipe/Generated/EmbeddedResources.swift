@@ -440,7 +440,7 @@ enum EmbeddedResources {
           "$ref": "#/$defs/SchedulePoint"
         },
         "freeze_bn": {
-          "description": "When BatchNorm layers stop updating their running statistics and use them instead of batch statistics (Recast addition). Default null (never).",
+          "description": "When BatchNorm layers stop updating their running statistics and use them instead of batch statistics (Recast addition). Each BatchNorm follows the schedule of its own module (module name, then module type, then global), in graph mode too, where it is folded into the preceding Conv. Default null (never).",
           "$ref": "#/$defs/SchedulePoint"
         }
       },
