@@ -257,4 +257,36 @@ struct QATScheduleTests {
     #expect(a.0 == b.0)
     #expect(a.1 == b.1)
   }
+
+  /// One thread and every core give the same bytes: losses, gradients, weights and BatchNorm statistics after three
+  /// graph-mode W8A8 steps at batch 64 (the batch size whose convolution gradients the kernels split into chunks).
+  @Test(arguments: [QuantizerConfig.ExecutionMode.graph, .eager])
+  func stepsAreBitIdenticalOnOneThreadAndOnAll(_ mode: QuantizerConfig.ExecutionMode) throws {
+    func train() throws -> (losses: [Double], gradients: [[String: Tensor]], weights: [String: Tensor]) {
+      let quantizer = try Quantizer(Digits.model, config: QuantizerConfig.presets.w8a8().setExecutionMode(mode))
+      _ = try quantizer.prepare(exampleInputs: [["input": Self.batch(0, size: 64).x]])
+      var optimizer = SGD(learningRate: 0.01, momentum: 0.9)
+      var (losses, gradients): ([Double], [[String: Tensor]]) = ([], [])
+      try quantizer.trainingMode(stepsPerEpoch: 3) { session in
+        for k in 0..<3 {
+          let (x, y) = Self.batch(k, size: 64)
+          let tape = try session.forward(["input": x])
+          let (loss, seed) = try Loss.crossEntropy(
+            logits: tape.outputs["logits"]!, labels: y.scalars(as: Int64.self).map(Int.init))
+          let g = try tape.backward(seed: ["logits": seed])
+          try optimizer.step(&session.parameters, gradients: g)
+          session.update(from: tape)
+          try quantizer.step()
+          losses.append(loss)
+          gradients.append(g)
+        }
+      }
+      return (losses, gradients, quantizer.plan.graph.initializers.reduce(into: [:]) { $0[$1.key] = $1.value })
+    }
+    let all = try train()
+    let one = try Parallelism.withWorkerLimit(1) { try train() }
+    #expect(one.losses == all.losses)
+    #expect(one.gradients == all.gradients, "gradients differ between one thread and \(Parallelism.workers)")
+    #expect(one.weights == all.weights)
+  }
 }

@@ -79,17 +79,17 @@ extension Tensor {
                   let gradient = grad[oh * outW + ow]
                   guard insideH > 0 && insideW > 0 else { continue }
                   if isMax {
-                    var best = -Float.infinity
-                    var winner = -1
+                    // The first tap, then each later one that is larger (or the first NaN), chosen by selects.
+                    var winner = (baseH + firstH * dh) * inW + baseW + firstW * dw
+                    var best = source[winner]
                     for ki in firstH..<firstH + insideH {
                       let row = (baseH + ki * dh) * inW
                       for kj in firstW..<firstW + insideW {
                         let index = row + baseW + kj * dw
                         let v = source[index]
-                        if winner < 0 || v > best || (v.isNaN && !best.isNaN) {
-                          best = v
-                          winner = index
-                        }
+                        let take = v > best || (v != v && best == best)
+                        best = take ? v : best
+                        winner = take ? index : winner
                       }
                     }
                     target[winner] += gradient
