@@ -176,6 +176,32 @@ struct QATScheduleTests {
       ])
   }
 
+  /// The fused STE kernel keeps exactly the elements `FakeQuant.mask` keeps, for integer formulations and
+  /// granularities and a float format, on a tensor large enough to be split over threads.
+  @Test(arguments: [
+    QuantizationSpec(dtype: .int8),
+    QuantizationSpec(dtype: .uint8, qscheme: .asymmetric, qformulation: .minval, granularity: .perChannel(axis: 1)),
+    QuantizationSpec(dtype: .int4, granularity: .perBlock(axis: 1, blockSize: 8)),
+    QuantizationSpec(dtype: .float8_e4m3fn),
+  ])
+  func straightThroughKeepsWhatTheMaskKeeps(_ spec: QuantizationSpec) throws {
+    let shape = [64, 16, 8, 8]
+    let count = shape.reduce(1, *)
+    var state: UInt64 = 7
+    let values = (0..<count).map { _ -> Float in
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Float(Double(state >> 40) / Double(1 << 24)) * 4 - 2
+    }
+    let x = Tensor(shape: shape, floats: values)
+    // Parameters from a narrower range, so that about a third of the elements lie outside.
+    let qparams = try QParams.compute(for: Tensor(shape: shape, floats: values.map { $0 * 0.6 }), spec: spec)
+    let dy = Tensor(shape: shape, floats: (0..<count).map { Float($0 % 97) + 1 })
+    let mask = try FakeQuant.mask(x, qparams: qparams)
+    let expected = zip(dy.floats(), mask).map { $1 ? $0 : 0 }
+    #expect(mask.contains(false) && mask.contains(true))
+    #expect(try RecastOps.straightThrough(x, dy, qparams: qparams).floats() == expected, "\(spec)")
+  }
+
   /// Batches whose third carries a NaN target: MSE becomes NaN at step 3.
   struct PoisonedData: QATDataSource {
     var batchesPerEpoch: Int { 4 }

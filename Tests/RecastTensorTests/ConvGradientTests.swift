@@ -114,3 +114,36 @@ import Testing
     #expect(Parallelism.withWorkerLimit(1) { run(0) } == sequential)
   }
 }
+
+/// The MaxPool gradient's 2×2 stride-2 fast path (eight, four and single windows per row) against a direct loop:
+/// ties go to the first tap, a NaN tap wins.
+@Suite struct MaxPoolGradientTests {
+  @Test(arguments: [[3, 2, 8, 8], [2, 3, 4, 4], [1, 2, 7, 9], [2, 1, 10, 18]])
+  func pairWindowsMatchADirectLoop(_ shape: [Int]) throws {
+    let count = shape.reduce(1, *)
+    // Few distinct values, so windows hold ties; every 23rd value NaN.
+    let values = KernelFastPathTests.random(count, seed: 21).enumerated().map { i, v -> Float in
+      i % 23 == 5 ? .nan : (v * 2).rounded() / 2
+    }
+    let (outH, outW) = (shape[2] / 2, shape[3] / 2)
+    let dy = KernelFastPathTests.random(shape[0] * shape[1] * outH * outW, seed: 22)
+    let dx = try Tensor.maxPoolGradient(
+      Tensor(shape: shape, floats: values), outputGradient: Tensor(shape: [shape[0], shape[1], outH, outW], floats: dy),
+      kernelShape: [2, 2], strides: [2, 2])
+    var expected = [Float](repeating: 0, count: count)
+    for plane in 0..<shape[0] * shape[1] {
+      for oh in 0..<outH {
+        for ow in 0..<outW {
+          var winner = -1
+          for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            let index = (plane * shape[2] + 2 * oh + i) * shape[3] + 2 * ow + j
+            let (v, best) = (values[index], winner < 0 ? 0 : values[winner])
+            if winner < 0 || v > best || (v.isNaN && !best.isNaN) { winner = index }
+          }
+          expected[winner] += dy[(plane * outH + oh) * outW + ow]
+        }
+      }
+    }
+    #expect(dx.floats().map(\.bitPattern) == expected.map(\.bitPattern), "\(shape)")
+  }
+}
