@@ -71,7 +71,8 @@ import Testing
     let x = KernelFastPathTests.random(t.n * t.c * t.h * t.w, seed: 11)
     let w = KernelFastPathTests.random(t.m * t.c / t.group * t.k * t.k, seed: 12)
     let dy = KernelFastPathTests.random(t.n * t.m * oh * ow, seed: 13)
-    let (tx, tw) = (Tensor(shape: [t.n, t.c, t.h, t.w], floats: x), Tensor(shape: [t.m, t.c / t.group, t.k, t.k], floats: w))
+    let tx = Tensor(shape: [t.n, t.c, t.h, t.w], floats: x)
+    let tw = Tensor(shape: [t.m, t.c / t.group, t.k, t.k], floats: w)
     let tdy = Tensor(shape: [t.n, t.m, oh, ow], floats: dy)
     let all = try Self.gradients(t, tx, tw, tdy)
     let (dx, dw) = Self.reference(t, x: x, w: w, dy: dy)
@@ -100,7 +101,9 @@ import Testing
       var out = [Float](repeating: .nan, count: t.m * plan.rows)
       x.withUnsafeBufferPointer(as: Float.self) { px in
         dy.withUnsafeBufferPointer(as: Float.self) { pd in
-          out.withUnsafeMutableBufferPointer { plan.run(unfolded: px.baseAddress!, other: pd.baseAddress!, into: $0.baseAddress!) }
+          out.withUnsafeMutableBufferPointer {
+            plan.run(unfolded: px.baseAddress!, other: pd.baseAddress!, into: $0.baseAddress!)
+          }
         }
       }
       return out

@@ -139,7 +139,8 @@ extension Tensor {
     var sums = SIMD4<Double>()
     var i = 0
     while i + 4 <= count {
-      let v = SIMD4<Double>(Double(values[i]), Double(values[i + 1]), Double(values[i + 2]), Double(values[i + 3])) - center
+      let v =
+        SIMD4<Double>(Double(values[i]), Double(values[i + 1]), Double(values[i + 2]), Double(values[i + 3])) - center
       sums += squared ? v * v : v
       i += 4
     }
