@@ -4,8 +4,8 @@ import Foundation
 /// Splits `0..<count` into contiguous chunks of at least `grain` items and runs `body` on each, using
 /// every core when there is enough work. Chunk boundaries depend only on `count` and `grain`, so a body
 /// that writes disjoint outputs gives the same result on any machine.
-func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-  let workers = Parallelism.workers
+public func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+  let workers = Parallelism.activeWorkers
   let chunks = Swift.min(workers * 4, Swift.max(1, count / Swift.max(grain, 1)))
   if chunks <= 1 || workers <= 1 {
     if count > 0 { body(0..<count) }
@@ -49,6 +49,19 @@ public enum Parallelism {
     else { return nil }
     let count = line.dropFirst("Cpus_allowed:".count).reduce(0) { $0 + ($1.hexDigitValue ?? 0).nonzeroBitCount }
     return count > 0 ? count : nil
+  }
+
+  /// A cap on the threads the kernels use inside `withWorkerLimit`, for the task that set it.
+  @TaskLocal static var limit: Int?
+
+  /// The threads kernels called from here may use: `workers`, or fewer inside `withWorkerLimit`.
+  static var activeWorkers: Int { Swift.min(workers, Swift.max(1, limit ?? workers)) }
+
+  /// Runs `body` with the kernels it calls (on this task) using at most `count` threads; `1` runs every kernel on
+  /// the calling thread, as a process pinned to one CPU does. Kernel results do not depend on the thread count, so
+  /// this only changes speed; tests use it to check exactly that.
+  public static func withWorkerLimit<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+    try $limit.withValue(count, operation: body)
   }
 
   /// Elementwise work below this many elements runs on the calling thread.

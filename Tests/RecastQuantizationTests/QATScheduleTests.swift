@@ -213,6 +213,32 @@ struct QATScheduleTests {
       ])
   }
 
+  /// The fused STE kernel keeps exactly the elements `FakeQuant.mask` keeps, for integer formulations and
+  /// granularities and a float format, on a tensor large enough to be split over threads.
+  @Test(arguments: [
+    QuantizationSpec(dtype: .int8),
+    QuantizationSpec(dtype: .uint8, qscheme: .asymmetric, qformulation: .minval, granularity: .perChannel(axis: 1)),
+    QuantizationSpec(dtype: .int4, granularity: .perBlock(axis: 1, blockSize: 8)),
+    QuantizationSpec(dtype: .float8_e4m3fn),
+  ])
+  func straightThroughKeepsWhatTheMaskKeeps(_ spec: QuantizationSpec) throws {
+    let shape = [64, 16, 8, 8]
+    let count = shape.reduce(1, *)
+    var state: UInt64 = 7
+    let values = (0..<count).map { _ -> Float in
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Float(Double(state >> 40) / Double(1 << 24)) * 4 - 2
+    }
+    let x = Tensor(shape: shape, floats: values)
+    // Parameters from a narrower range, so that about a third of the elements lie outside.
+    let qparams = try QParams.compute(for: Tensor(shape: shape, floats: values.map { $0 * 0.6 }), spec: spec)
+    let dy = Tensor(shape: shape, floats: (0..<count).map { Float($0 % 97) + 1 })
+    let mask = try FakeQuant.mask(x, qparams: qparams)
+    let expected = zip(dy.floats(), mask).map { $1 ? $0 : 0 }
+    #expect(mask.contains(false) && mask.contains(true))
+    #expect(try RecastOps.straightThrough(x, dy, qparams: qparams).floats() == expected, "\(spec)")
+  }
+
   /// Batches whose third carries a NaN target: MSE becomes NaN at step 3.
   struct PoisonedData: QATDataSource {
     var batchesPerEpoch: Int { 4 }
@@ -293,5 +319,37 @@ struct QATScheduleTests {
     let (a, b) = (try train(), try train())
     #expect(a.0 == b.0)
     #expect(a.1 == b.1)
+  }
+
+  /// One thread and every core give the same bytes: losses, gradients, weights and BatchNorm statistics after three
+  /// graph-mode W8A8 steps at batch 64 (the batch size whose convolution gradients the kernels split into chunks).
+  @Test(arguments: [QuantizerConfig.ExecutionMode.graph, .eager])
+  func stepsAreBitIdenticalOnOneThreadAndOnAll(_ mode: QuantizerConfig.ExecutionMode) throws {
+    func train() throws -> (losses: [Double], gradients: [[String: Tensor]], weights: [String: Tensor]) {
+      let quantizer = try Quantizer(Digits.model, config: QuantizerConfig.presets.w8a8().setExecutionMode(mode))
+      _ = try quantizer.prepare(exampleInputs: [["input": Self.batch(0, size: 64).x]])
+      var optimizer = SGD(learningRate: 0.01, momentum: 0.9)
+      var (losses, gradients): ([Double], [[String: Tensor]]) = ([], [])
+      try quantizer.trainingMode(stepsPerEpoch: 3) { session in
+        for k in 0..<3 {
+          let (x, y) = Self.batch(k, size: 64)
+          let tape = try session.forward(["input": x])
+          let (loss, seed) = try Loss.crossEntropy(
+            logits: tape.outputs["logits"]!, labels: y.scalars(as: Int64.self).map(Int.init))
+          let g = try tape.backward(seed: ["logits": seed])
+          try optimizer.step(&session.parameters, gradients: g)
+          session.update(from: tape)
+          try quantizer.step()
+          losses.append(loss)
+          gradients.append(g)
+        }
+      }
+      return (losses, gradients, quantizer.plan.graph.initializers.reduce(into: [:]) { $0[$1.key] = $1.value })
+    }
+    let all = try train()
+    let one = try Parallelism.withWorkerLimit(1) { try train() }
+    #expect(one.losses == all.losses)
+    #expect(one.gradients == all.gradients, "gradients differ between one thread and \(Parallelism.workers)")
+    #expect(one.weights == all.weights)
   }
 }

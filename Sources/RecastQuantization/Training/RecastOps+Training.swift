@@ -64,14 +64,73 @@ extension RecastOps {
     ]
   }
 
-  /// `dy` masked to the elements of `x` inside the clamp range of `qparams` (all of `dy` for nil).
+  /// `dy` masked to the elements of `x` inside the clamp range of `qparams` (all of `dy` for nil): the mask of
+  /// `FakeQuant.mask`, computed and applied in one pass, split over threads (every element is written once).
   static func straightThrough(_ x: Tensor, _ dy: Tensor, qparams: QParams?) throws -> Tensor {
     guard let qparams else { return dy }
-    let mask = try FakeQuant.mask(x, qparams: qparams)
-    var dx = dy
-    dx.withUnsafeMutableBufferPointer(as: Float.self) { g in
-      for i in 0..<g.count where !mask[i] { g[i] = 0 }
+    let plan = try KernelPlan(x, qparams)
+    guard dy.dtype == .float32, dy.count == plan.layout.count else {
+      throw QuantizationError("straight-through gradient: dY \(dy.shape) does not match X \(x.shape)")
+    }
+    var dx = Tensor(uninitialized: .float32, shape: dy.shape)
+    x.withUnsafeBufferPointer(as: Float.self) { px in
+      dy.withUnsafeBufferPointer(as: Float.self) { pg in
+        dx.withUnsafeMutableBufferPointer(as: Float.self) { pd in
+          guard let xs = px.baseAddress, let gs = pg.baseAddress, let ds = pd.baseAddress else { return }
+          parallelFor(plan.layout.count, grain: Parallelism.elementwiseGrain / 4) { range in
+            plan.maskGradient(xs, gs, ds, range)
+          }
+        }
+      }
     }
     return dx
+  }
+}
+
+extension KernelPlan {
+  /// `d[i] = g[i]` where `x[i]` is inside the clamp range (the predicate of `mask`), else 0, for `i` in `range`.
+  /// Integer formats test `lo ≤ round_half_even((x − m) / s) ≤ hi` with each run's constants hoisted; float
+  /// formats go through `mask`.
+  func maskGradient(
+    _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ range: Range<Int>
+  ) {
+    if format != nil {
+      withUnsafeTemporaryAllocation(of: Bool.self, capacity: range.count) { inside in
+        guard let base = inside.baseAddress else { return }
+        mask(x, base - range.lowerBound, range)
+        for i in range { d[i] = base[i - range.lowerBound] ? g[i] : 0 }
+      }
+      return
+    }
+    scale.withUnsafeBufferPointer { ps in
+      offset.withUnsafeBufferPointer { pm in
+        low.withUnsafeBufferPointer { pl in
+          high.withUnsafeBufferPointer { ph in
+            let (s, m, l, h) = (ps.baseAddress!, pm.baseAddress!, pl.baseAddress!, ph.baseAddress!)
+            layout.forEachRun(in: range) { start, end, group, stride in
+              if stride == 0 {
+                let (sk, mk, lk, hk) = (s[group], m[group], l[group], h[group])
+                for i in start..<end { d[i] = KernelPlan.inside(x[i], mk, sk, lk, hk) ? g[i] : 0 }
+              } else {
+                for i in start..<end {
+                  let k = group + (i - start) * stride
+                  d[i] = KernelPlan.inside(x[i], m[k], s[k], l[k], h[k]) ? g[i] : 0
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Whether the integer code of `x` lies in `[lo, hi]`: `mask`'s test, `round_half_even((x − m) / s)` by the
+  /// 1.5·2²³ trick below 2²² in magnitude (larger quotients are integers already).
+  @inline(__always)
+  static func inside(_ x: Float, _ m: Float, _ s: Float, _ lo: Float, _ hi: Float) -> Bool {
+    let magic: Float = 12_582_912
+    let v = (x - m) / s
+    let c = Swift.abs(v) < 4_194_304 ? (v + magic) - magic : v
+    return c >= lo && c <= hi
   }
 }

@@ -2,7 +2,7 @@ extension Tensor {
   /// ONNX `BatchNormalization` in training mode over `x [N, C, *spatial]` (rank ≥ 2): each channel is normalised
   /// with its batch mean and biased variance over `N × spatial`,
   /// `y = scale · (x − mean) / √(var + ε) + bias`. Returns `y` and the batch `mean` and `variance` (`[C]`).
-  /// Statistics accumulate in Double.
+  /// Statistics accumulate in Double, in four interleaved partial sums per channel (`laneSums`).
   public static func batchNormTraining(
     _ x: Tensor, scale: Tensor, bias: Tensor, epsilon: Float
   ) throws(TensorError) -> (output: Tensor, mean: Tensor, variance: Tensor) {
@@ -21,21 +21,14 @@ extension Tensor {
             let count = Double(n * plane)
             parallelFor(c, grain: 1) { channels in
               for channel in channels {
-                var sum = 0.0
+                var sums = SIMD4<Double>()
+                for image in 0..<n { sums += Tensor.laneSums(xb + (image * c + channel) * plane, plane, center: 0) }
+                let mu = count > 0 ? sums.sum() / count : 0
+                var squares = SIMD4<Double>()
                 for image in 0..<n {
-                  let row = xb + (image * c + channel) * plane
-                  for i in 0..<plane { sum += Double(row[i]) }
+                  squares += Tensor.laneSums(xb + (image * c + channel) * plane, plane, center: mu, squared: true)
                 }
-                let mu = count > 0 ? sum / count : 0
-                var squares = 0.0
-                for image in 0..<n {
-                  let row = xb + (image * c + channel) * plane
-                  for i in 0..<plane {
-                    let d = Double(row[i]) - mu
-                    squares += d * d
-                  }
-                }
-                let v = count > 0 ? squares / count : 0
+                let v = count > 0 ? squares.sum() / count : 0
                 mb[channel] = Float(mu)
                 vb[channel] = Float(v)
                 let k = Float(1 / (v + Double(epsilon)).squareRoot()) * scales[channel]
@@ -95,16 +88,26 @@ extension Tensor {
                 for channel in channels {
                   let mu = Double(means[channel])
                   let r = 1 / (Double(variances[channel]) + Double(epsilon)).squareRoot()
-                  var sumG = 0.0
-                  var sumGX = 0.0
+                  var sumsG = SIMD4<Double>()
+                  var sumsGX = SIMD4<Double>()
                   for image in 0..<n {
                     let offset = (image * c + channel) * plane
-                    for i in 0..<plane {
-                      let g = Double(gb[offset + i])
-                      sumG += g
-                      sumGX += g * (Double(xb[offset + i]) - mu) * r
+                    let (g, x) = (gb + offset, xb + offset)
+                    var i = 0
+                    while i + 4 <= plane {
+                      let gv = SIMD4<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
+                      let xv = SIMD4<Double>(Double(x[i]), Double(x[i + 1]), Double(x[i + 2]), Double(x[i + 3]))
+                      sumsG += gv
+                      sumsGX += gv * (xv - mu) * r
+                      i += 4
+                    }
+                    while i < plane {
+                      sumsG[i & 3] += Double(g[i])
+                      sumsGX[i & 3] += Double(g[i]) * (Double(x[i]) - mu) * r
+                      i += 1
                     }
                   }
+                  let (sumG, sumGX) = (sumsG.sum(), sumsGX.sum())
                   sb[channel] = Float(sumGX)
                   bb[channel] = Float(sumG)
                   let k = Double(scales[channel]) * r
@@ -125,6 +128,28 @@ extension Tensor {
       }
     }
     return (dx, Tensor(shape: [c], floats: dScale), Tensor(shape: [c], floats: dBias))
+  }
+
+  /// Four lane sums of `values[i] − center` (squared with `squared`) over `count` floats, in Double: lane `j`
+  /// sums the elements `i ≡ j (mod 4)`, so four independent additions run at a time; the caller adds the lanes.
+  @inline(__always)
+  static func laneSums(
+    _ values: UnsafePointer<Float>, _ count: Int, center: Double, squared: Bool = false
+  ) -> SIMD4<Double> {
+    var sums = SIMD4<Double>()
+    var i = 0
+    while i + 4 <= count {
+      let v =
+        SIMD4<Double>(Double(values[i]), Double(values[i + 1]), Double(values[i + 2]), Double(values[i + 3])) - center
+      sums += squared ? v * v : v
+      i += 4
+    }
+    while i < count {
+      let v = Double(values[i]) - center
+      sums[i & 3] += squared ? v * v : v
+      i += 1
+    }
+    return sums
   }
 
   /// `(N, C, spatial size)` of a BatchNormalization input, checking the per-channel operands.

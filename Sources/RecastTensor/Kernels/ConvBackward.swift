@@ -3,7 +3,7 @@ extension Tensor {
   /// with respect to the operands flagged in `need` (`[x, W, b]`), given `dy` of `y`'s shape.
   ///
   /// - `dx = ConvTranspose(dy, W)` with the conv's geometry and the output padding that restores `x`'s size.
-  /// - `dW[g] = Σₙ dy[n, g] · im2col(x[n, g])ᵀ` per group, one `cblas_sgemm` per image and group.
+  /// - `dW[g] = Σₙ dy[n, g] · im2col(x[n, g])ᵀ` per group, over chunks of images (`WeightGradientPlan`).
   /// - `db[m] = Σ dy[:, m, …]`.
   public static func convGradients(
     _ x: Tensor, weight w: Tensor, outputGradient dy: Tensor, strides: [Int]? = nil, pads: [Int]? = nil,
@@ -109,50 +109,6 @@ extension Tensor {
     let dw = need.count > 1 && need[1] ? try unfoldedProduct(unfolded: dy, other: x, geometry: g, group: group) : nil
     let db = need.count > 2 && need[2] ? try dy.reduced(.sum, axes: [0, 2, 3], keepDims: false) : nil
     return (dx, dw, db)
-  }
-
-  /// `R[g] = Σₙ other[n, g] [og, P] · im2col(unfolded[n, g]) [ug·K, P]ᵀ` for each group `g`, shaped
-  /// `[O, U/group, *kernel]`: the weight gradient of a convolution that unfolds `unfolded` with `geometry`
-  /// (whose output grid `P` is `other`'s spatial grid).
-  static func unfoldedProduct(
-    unfolded u: Tensor, other o: Tensor, geometry g: SpatialGeometry, group: Int
-  ) throws(TensorError) -> Tensor {
-    let (n, uc, oc) = (u.shape[0], u.shape[1], o.shape[1])
-    guard group > 0, uc % group == 0, oc % group == 0, Array(o.shape[2...]) == g.output else {
-      throw TensorError("convolution weight gradient: \(u.shape) and \(o.shape) with group \(group) are inconsistent")
-    }
-    let (ug, og) = (uc / group, oc / group)
-    let taps = g.kernel[0] * g.kernel[1]
-    let rows = ug * taps
-    let planeU = g.input[0] * g.input[1]
-    let planeO = g.output[0] * g.output[1]
-    var result = Tensor(zeros: .float32, shape: [oc, ug] + g.kernel)
-    guard n > 0, rows > 0, planeO > 0 else { return result }
-    var column = [Float](repeating: 0, count: rows * planeO)
-    u.withUnsafeBufferPointer(as: Float.self) { pu in
-      o.withUnsafeBufferPointer(as: Float.self) { po in
-        result.withUnsafeMutableBufferPointer(as: Float.self) { pr in
-          column.withUnsafeMutableBufferPointer { pc in
-            guard let ub = pu.baseAddress, let ob = po.baseAddress, let rb = pr.baseAddress, let col = pc.baseAddress
-            else { return }
-            for image in 0..<n {
-              for gi in 0..<group {
-                let source = ub + (image * uc + gi * ug) * planeU
-                parallelFor(rows, grain: Swift.max(1, (1 << 14) / Swift.max(planeO, 1))) { range in
-                  im2col(source, geometry: g, rows: range, into: col, rowStride: planeO)
-                }
-                // R_g [og, ug·K] += O_g [og, P] · colᵀ [P, ug·K]
-                sgemm(
-                  transA: false, transB: true, m: og, n: rows, k: planeO, alpha: 1,
-                  a: ob + (image * oc + gi * og) * planeO, lda: planeO, b: col, ldb: planeO, beta: 1,
-                  c: rb + gi * og * rows, ldc: rows)
-              }
-            }
-          }
-        }
-      }
-    }
-    return result
   }
 
   /// `[N, C, L]` → `[N, C, 1, L]` (1-D convolutions run as 2-D).

@@ -184,7 +184,7 @@ struct ConvPlan {
   /// im2col of group `gi` of `images` on the calling thread, image `i` (counted from the first) in columns
   /// `i·outHW ..< (i+1)·outHW` of rows `rowStride` apart. `scratch` (room for the padded planes of
   /// `SmallImageUnfold`, one per image) selects the narrow-image unfold.
-  private func unfoldImages(
+  func unfoldImages(
     _ x: UnsafePointer<Float>, images: Range<Int>, group gi: Int, scratch: UnsafeMutablePointer<Float>?,
     into column: UnsafeMutablePointer<Float>, rowStride: Int
   ) {
@@ -202,8 +202,8 @@ struct ConvPlan {
     }
   }
 
-  /// im2col of `images` images of group `gi`, image `i` in columns `i·outHW ..< (i+1)·outHW`.
-  private func unfold(
+  /// im2col of `images` images of group `gi`, image `i` in columns `i·outHW ..< (i+1)·outHW`, split over threads.
+  func unfold(
     _ x: UnsafePointer<Float>, first: Int, images: Int, group gi: Int, into column: UnsafeMutablePointer<Float>,
     rowStride: Int
   ) {

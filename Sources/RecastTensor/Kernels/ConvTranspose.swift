@@ -67,27 +67,39 @@ extension Tensor {
     let outHW = output[0] * output[1]
     let rows = mg * kernel[0] * kernel[1]
     var y = Tensor(zeros: .float32, shape: [n, m, output[0], output[1]])
-    var column = [Float](repeating: 0, count: rows * inHW)
+    let geometry = (input: input, kernel: kernel, strides: strides, dilations: dilations, padBegin: padBegin)
     x.withUnsafeBufferPointer(as: Float.self) { px in
       w.withUnsafeBufferPointer(as: Float.self) { pw in
         y.withUnsafeMutableBufferPointer(as: Float.self) { py in
-          column.withUnsafeMutableBufferPointer { pc in
-            guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress, let col = pc.baseAddress,
-              inHW > 0, outHW > 0
-            else { return }
-            for image in 0..<n {
-              for gi in 0..<group {
-                // col [mg·kh·kw, inHW] = W_gᵀ [mg·kh·kw, cg] · X_g [cg, inHW]
-                sgemm(
-                  transA: true, transB: false, m: rows, n: inHW, k: cg, alpha: 1, a: wb + gi * cg * rows, lda: rows,
-                  b: xb + (image * c + gi * cg) * inHW, ldb: inHW, beta: 0, c: col, ldc: inHW)
-                col2im(
-                  col, channels: mg, input: input, kernel: kernel, strides: strides, dilations: dilations,
-                  padBegin: padBegin, output: output, into: yb + (image * m + gi * mg) * outHW)
-              }
+          guard let xb = px.baseAddress, let wb = pw.baseAddress, let yb = py.baseAddress, inHW > 0, outHW > 0
+          else { return }
+          // col [mg·kh·kw, inHW] = W_gᵀ [mg·kh·kw, cg] · X_g [cg, inHW], then col2im onto the image's planes.
+          let image = { (image: Int, col: UnsafeMutablePointer<Float>, threaded: Bool) in
+            for gi in 0..<group {
+              sgemm(
+                transA: true, transB: false, m: rows, n: inHW, k: cg, alpha: 1, a: wb + gi * cg * rows, lda: rows,
+                b: xb + (image * c + gi * cg) * inHW, ldb: inHW, beta: 0, c: col, ldc: inHW, threaded: threaded)
+              col2im(
+                col, channels: mg, input: geometry.input, kernel: geometry.kernel, strides: geometry.strides,
+                dilations: geometry.dilations, padBegin: geometry.padBegin, output: output,
+                into: yb + (image * m + gi * mg) * outHW, threaded: threaded)
             }
           }
-          if let bias { addChannelBias(bias, to: py.baseAddress!, batch: n, channels: m, plane: outHW) }
+          if inHW >= ConvPlan.largePlane || n == 1 {
+            // Large images: one at a time, the GEMM and col2im split over threads.
+            let col = UnsafeMutablePointer<Float>.allocate(capacity: rows * inHW)
+            defer { col.deallocate() }
+            for index in 0..<n { image(index, col, true) }
+          } else {
+            // Small images: each image start to finish on one thread (it writes only its own planes).
+            let work = group * rows * inHW * Swift.max(cg, 1)
+            parallelFor(n, grain: Swift.max(1, ConvPlan.minimumChunkWork / Swift.max(work, 1))) { range in
+              let col = UnsafeMutablePointer<Float>.allocate(capacity: rows * inHW)
+              defer { col.deallocate() }
+              for index in range { image(index, col, false) }
+            }
+          }
+          if let bias { addChannelBias(bias, to: yb, batch: n, channels: m, plane: outHW) }
         }
       }
     }
@@ -95,34 +107,44 @@ extension Tensor {
   }
 }
 
-/// Scatters a `[C·kh·kw, inH·inW]` column matrix back onto `[C, outH, outW]`, adding overlapping taps.
-/// Channels run in parallel; each output channel is written by one worker, in a fixed order.
+/// Scatters a `[C·kh·kw, inH·inW]` column matrix back onto `[C, outH, outW]`, adding overlapping taps in tap
+/// order. With `threaded`, channels run in parallel; each output channel is written by one worker, in the same order.
 func col2im(
   _ col: UnsafePointer<Float>, channels: Int, input: [Int], kernel: [Int], strides: [Int], dilations: [Int],
-  padBegin: [Int], output: [Int], into y: UnsafeMutablePointer<Float>
+  padBegin: [Int], output: [Int], into y: UnsafeMutablePointer<Float>, threaded: Bool = true
 ) {
   let (inH, inW, outH, outW) = (input[0], input[1], output[0], output[1])
   let (kh, kw, sh, sw, dh, dw) = (kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1])
   let (pt, pl) = (padBegin[0], padBegin[1])
-  parallelFor(channels, grain: Swift.max(1, (1 << 14) / Swift.max(kh * kw * inH * inW, 1))) { range in
+  let body = { (range: Range<Int>) in
     for ch in range {
       let plane = y + ch * outH * outW
       for ki in 0..<kh {
+        // Input rows whose output row `ih·sh − pt + ki·dh` lies inside: ih in [ihLow, ihHigh).
+        let rowOffset = ki * dh - pt
+        let ihLow = Swift.min(inH, Swift.max(0, (-rowOffset + sh - 1) / sh))
+        let ihHigh = Swift.max(ihLow, Swift.min(inH, (outH - rowOffset + sh - 1) / sh))
         for kj in 0..<kw {
-          var source = col + ((ch * kh + ki) * kw + kj) * inH * inW
-          for ih in 0..<inH {
-            let oh = ih * sh - pt + ki * dh
-            if oh >= 0 && oh < outH {
-              let row = plane + oh * outW
-              for iw in 0..<inW {
-                let ow = iw * sw - pl + kj * dw
-                if ow >= 0 && ow < outW { row[ow] += source[iw] }
-              }
+          let offset = kj * dw - pl
+          let iwLow = Swift.min(inW, Swift.max(0, (-offset + sw - 1) / sw))
+          let iwHigh = Swift.max(iwLow, Swift.min(inW, (outW - offset + sw - 1) / sw))
+          let taps = col + ((ch * kh + ki) * kw + kj) * inH * inW
+          for ih in ihLow..<ihHigh {
+            let source = taps + ih * inW
+            let row = plane + (ih * sh + rowOffset) * outW + offset
+            if sw == 1 {
+              for iw in iwLow..<iwHigh { row[iw] += source[iw] }
+            } else {
+              for iw in iwLow..<iwHigh { row[iw * sw] += source[iw] }
             }
-            source += inW
           }
         }
       }
     }
+  }
+  if threaded {
+    parallelFor(channels, grain: Swift.max(1, (1 << 14) / Swift.max(kh * kw * inH * inW, 1)), body)
+  } else {
+    body(0..<channels)
   }
 }

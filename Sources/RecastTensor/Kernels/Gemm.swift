@@ -106,7 +106,7 @@ func sgemm(
   }
   guard let a, let b else { return }
   BLAS.configure()
-  let parts = threaded ? Swift.min(Parallelism.workers, m * n * k / BLAS.minimumWorkPerThread) : 1
+  let parts = threaded ? Swift.min(Parallelism.activeWorkers, m * n * k / BLAS.minimumWorkPerThread) : 1
   if parts <= 1 || Swift.max(m, n) < 2 * BLAS.blockAlignment {
     sgemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     return

@@ -65,6 +65,10 @@ extension Tensor {
       dy.withUnsafeBufferPointer(as: Float.self) { pg in
         dx.withUnsafeMutableBufferPointer(as: Float.self) { pd in
           guard let xb = px.baseAddress, let gb = pg.baseAddress, let db = pd.baseAddress else { return }
+          // 2×2 windows at stride 2 without padding or dilation lie inside the input and do not overlap.
+          let pairs =
+            isMax && kh == 2 && kw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1 && pt == 0 && pl == 0
+            && 2 * outH <= inH && 2 * outW <= inW
           parallelFor(planes, grain: Swift.max(1, (1 << 14) / Swift.max(outH * outW * kh * kw, 1))) { range in
             for plane in range {
               let source = xb + plane * inH * inW
@@ -73,23 +77,37 @@ extension Tensor {
               for oh in 0..<outH {
                 let (firstH, insideH, paddedH) = (rowsH[3 * oh], rowsH[3 * oh + 1], rowsH[3 * oh + 2])
                 let baseH = oh * sh - pt
-                for ow in 0..<outW {
+                var done = 0
+                if pairs {
+                  let (top, row) = (source + 2 * oh * inW, target + 2 * oh * inW)
+                  while done + 4 <= outW {
+                    PoolWindow.maxPairGradient(
+                      SIMD8<Float>.self, top + 2 * done, inW, grad + oh * outW + done, row + 2 * done)
+                    done += 4
+                  }
+                  while done + 2 <= outW {
+                    PoolWindow.maxPairGradient(
+                      SIMD4<Float>.self, top + 2 * done, inW, grad + oh * outW + done, row + 2 * done)
+                    done += 2
+                  }
+                }
+                for ow in done..<outW {
                   let (firstW, insideW, paddedW) = (colsW[3 * ow], colsW[3 * ow + 1], colsW[3 * ow + 2])
                   let baseW = ow * sw - pl
                   let gradient = grad[oh * outW + ow]
                   guard insideH > 0 && insideW > 0 else { continue }
                   if isMax {
-                    var best = -Float.infinity
-                    var winner = -1
+                    // The first tap, then each later one that is larger (or the first NaN), chosen by selects.
+                    var winner = (baseH + firstH * dh) * inW + baseW + firstW * dw
+                    var best = source[winner]
                     for ki in firstH..<firstH + insideH {
                       let row = (baseH + ki * dh) * inW
                       for kj in firstW..<firstW + insideW {
                         let index = row + baseW + kj * dw
                         let v = source[index]
-                        if winner < 0 || v > best || (v.isNaN && !best.isNaN) {
-                          best = v
-                          winner = index
-                        }
+                        let take = v > best || (v != v && best == best)
+                        best = take ? v : best
+                        winner = take ? index : winner
                       }
                     }
                     target[winner] += gradient
@@ -109,5 +127,61 @@ extension Tensor {
       }
     }
     return dx
+  }
+}
+
+extension PoolWindow {
+  /// MaxPool gradient of four adjacent 2×2 windows at stride 2 whose taps are the even and odd lanes of the rows at
+  /// `top` and `top + rowStride` (see `maxPairShares`); writes those rows' lanes at `target`.
+  @inline(__always)
+  static func maxPairGradient(
+    _: SIMD8<Float>.Type, _ top: UnsafePointer<Float>, _ rowStride: Int, _ gradient: UnsafePointer<Float>,
+    _ target: UnsafeMutablePointer<Float>
+  ) {
+    let upper = UnsafeRawPointer(top).loadUnaligned(as: SIMD8<Float>.self)
+    let lower = UnsafeRawPointer(top + rowStride).loadUnaligned(as: SIMD8<Float>.self)
+    let g = UnsafeRawPointer(gradient).loadUnaligned(as: SIMD4<Float>.self)
+    let (a, b, c, d) = maxPairShares(upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf, g)
+    var out = SIMD8<Float>()
+    (out.evenHalf, out.oddHalf) = (a, b)
+    UnsafeMutableRawPointer(target).storeBytes(of: out, as: SIMD8<Float>.self)
+    (out.evenHalf, out.oddHalf) = (c, d)
+    UnsafeMutableRawPointer(target + rowStride).storeBytes(of: out, as: SIMD8<Float>.self)
+  }
+
+  /// The same for two windows.
+  @inline(__always)
+  static func maxPairGradient(
+    _: SIMD4<Float>.Type, _ top: UnsafePointer<Float>, _ rowStride: Int, _ gradient: UnsafePointer<Float>,
+    _ target: UnsafeMutablePointer<Float>
+  ) {
+    let upper = UnsafeRawPointer(top).loadUnaligned(as: SIMD4<Float>.self)
+    let lower = UnsafeRawPointer(top + rowStride).loadUnaligned(as: SIMD4<Float>.self)
+    let g = SIMD2<Float>(gradient[0], gradient[1])
+    let (a, b, c, d) = maxPairShares(upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf, g)
+    var out = SIMD4<Float>()
+    (out.evenHalf, out.oddHalf) = (a, b)
+    UnsafeMutableRawPointer(target).storeBytes(of: out, as: SIMD4<Float>.self)
+    (out.evenHalf, out.oddHalf) = (c, d)
+    UnsafeMutableRawPointer(target + rowStride).storeBytes(of: out, as: SIMD4<Float>.self)
+  }
+
+  /// Per lane, the gradient each tap of a window `(a, b, c, d)` (row-major) receives: `g + 0` (what adding `g` to a
+  /// zero gradient gives) for the first largest tap, or the first NaN if there is one, as the generic loop picks it;
+  /// zero for the others. Selects instead of branches: which tap wins is a coin flip for the predictor.
+  @inline(__always)
+  static func maxPairShares<H: SIMD>(_ a: H, _ b: H, _ c: H, _ d: H, _ g: H) -> (H, H, H, H)
+  where H.Scalar == Float {
+    var best = a
+    let tb = (b .> best) .| ((b .!= b) .& (best .== best))
+    best.replace(with: b, where: tb)
+    let tc = (c .> best) .| ((c .!= c) .& (best .== best))
+    best.replace(with: c, where: tc)
+    let td = (d .> best) .| ((d .!= d) .& (best .== best))
+    let (share, zero) = (g + H(), H())
+    return (
+      zero.replacing(with: share, where: .!(tb .| tc .| td)), zero.replacing(with: share, where: tb .& .!(tc .| td)),
+      zero.replacing(with: share, where: tc .& .!td), zero.replacing(with: share, where: td)
+    )
   }
 }
