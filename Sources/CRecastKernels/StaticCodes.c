@@ -171,6 +171,19 @@ AVX2 static inline __m128i nibbles32(__m256i r) {
   return _mm256_castsi256_si128(p);
 }
 
+/// Eight codes (one per 32-bit lane, 0–255) as eight bytes in the low half.
+AVX2 static inline __m128i bytes8(__m256i a) {
+  __m256i p = _mm256_packus_epi16(_mm256_packus_epi32(a, a), _mm256_setzero_si256());
+  return _mm_unpacklo_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+}
+
+/// Eight code bytes (the low half of `b`) folded into four nibble pairs, low nibble first.
+AVX2 static inline uint32_t nibbles8(__m128i b) {
+  __m128i w = _mm_or_si128(
+      _mm_and_si128(b, _mm_set1_epi16(0x000F)), _mm_and_si128(_mm_srli_epi16(b, 4), _mm_set1_epi16(0x00F0)));
+  return (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(w, w));
+}
+
 /// The per-lane unsigned maxima of `|x|` bit patterns over a group of `n` floats, `n` a multiple of 8.
 AVX2 static inline __m256i lane_max_bits(const float *x, size_t n) {
   const __m256i mask = _mm256_set1_epi32(0x7FFFFFFF);
@@ -204,12 +217,17 @@ AVX2 static inline void group_codes_avx2(
   size_t i = 0;
   if (p.bits == 8) {
     for (; i + 32 <= n; i += 32) _mm256_storeu_si256((__m256i *)(out + base + i), codes32(xg + i, c));
+    for (; i + 8 <= n; i += 8) _mm_storel_epi64((__m128i *)(out + base + i), bytes8(codes8(xg + i, c)));
   } else {
     if (base & 1) {  // a group starting in the high nibble of a byte (odd group sizes)
       scalar_codes(x, n, g, 0, 1, s, 1, p, out);
       i = 1;
     }
     for (; i + 32 <= n; i += 32) _mm_storeu_si128((__m128i *)(out + (base + i) / 2), nibbles32(codes32(xg + i, c)));
+    for (; i + 8 <= n; i += 8) {
+      uint32_t w = nibbles8(bytes8(codes8(xg + i, c)));
+      memcpy(out + (base + i) / 2, &w, sizeof w);
+    }
   }
   scalar_codes(x, n, g, i, n, s, 1, p, out);
 }
