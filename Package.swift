@@ -24,6 +24,8 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    // Vector kernels in C: AVX2 functions chosen at run time on x86-64, a portable build everywhere.
+    .target(name: "CRecastKernels"),
 
     .target(name: "RecastDiagnostics", swiftSettings: strictSettings),
     .target(name: "RecastYAML", dependencies: ["RecastDiagnostics", "CYAML"], swiftSettings: strictSettings),
@@ -48,7 +50,7 @@ let package = Package(
     ),
     .target(
       name: "RecastQuantization",
-      dependencies: ["RecastTensor", "RecastGraph", "RecastDiagnostics"],
+      dependencies: ["RecastTensor", "RecastGraph", "RecastDiagnostics", "CRecastKernels"],
       swiftSettings: strictSettings
     ),
     .executableTarget(

@@ -1,3 +1,4 @@
+import CRecastKernels
 public import RecastTensor
 
 extension FakeQuant {
@@ -31,7 +32,7 @@ struct StaticCodes {
   let dtype: QuantDType
   let bits: Int
 
-  /// Elements per tile: a tile's ranges are reduced first, then its codes written, while it is in L1.
+  /// Elements per tile of `referenceTiles`.
   static let tileElements = 2048
 
   init?(spec: QuantizationSpec, layout: GroupLayout) {
@@ -48,62 +49,28 @@ struct StaticCodes {
     (self.spec, self.layout, self.dtype, bits) = (spec, layout, dtype, dtype.bitWidth)
   }
 
-  func run(_ x: Tensor) -> (codes: QuantizedTensor, qparams: QParams) {
+  /// Which code writes the scales and codes: the C kernel `recast_static_codes` (AVX2 when the CPU has it), its
+  /// portable build, or the Swift loops of `referenceTiles`, which the other two match bit for bit.
+  enum Path {
+    case native, portable, reference
+  }
+
+  func run(_ x: Tensor, path: Path = .native) -> (codes: QuantizedTensor, qparams: QParams) {
     let n = layout.runLength
     let groups = layout.groupCount
-    let half = Float(spec.symmetricDivisor)  // exact: 127.5, 7.5 or 127, 7
     let zeroPoint = Int32(dtype.symmetricZeroPoint)
-    let high = Float(dtype.qmax) - Float(zeroPoint)
-    let (qmin, qmax) = (Float(dtype.qmin), Float(dtype.qmax))
-    // A chunk, and a tile of packed codes, starts on a whole group and on a whole byte.
-    let pairs = bits == 4 && n % 2 == 1
-    let unit = pairs ? 2 * n : n
-    var tileRuns = Swift.max(1, Self.tileElements / n)
-    if pairs && tileRuns % 2 == 1 { tileRuns += 1 }
+    // A chunk starts on a whole group and, for packed codes, on a whole byte.
+    let unit = bits == 4 && n % 2 == 1 ? 2 * n : n
     var scale = [Float](repeating: 0, count: groups)
     var values = Tensor(uninitialized: dtype.onnxType, shape: x.shape)
     x.withUnsafeBufferPointer(as: Float.self) { px in
       scale.withUnsafeMutableBufferPointer { ps in
         values.withUnsafeMutableRawBytes { po in
           let (xs, s, out) = (SendableBox(px.baseAddress!), SendableBox(ps.baseAddress!), SendableBox(po.baseAddress!))
-          let (bits, tileRuns) = (bits, tileRuns)
           QuantParallel.chunks(layout.count, unit: unit) { range in
-            let x = xs.value
-            let s = s.value
-            let o = out.value.assumingMemoryBound(to: UInt8.self)
-            var maxima = [UInt32](repeating: 0, count: tileRuns)
-            // Packed formats: a tile's code bytes, folded into nibble pairs once the tile is done.
-            var scratch = [UInt8](repeating: 0, count: bits == 4 ? tileRuns * n : 0)
-            var run = range.lowerBound / n
-            let end = range.upperBound / n
-            while run < end {
-              let last = Swift.min(end, run + tileRuns)
-              maxima.withUnsafeMutableBufferPointer { m in
-                scratch.withUnsafeMutableBufferPointer { c in
-                  // `|x|` bit patterns order like the values, NaN above +∞: a group's largest pattern is its
-                  // `max |x|`, or above +∞ when it holds a NaN, and only then is the NaN-ignoring float maximum
-                  // needed. Float division equals the reference's Double division rounded to Float (53 ≥ 2·24 + 2).
-                  for r in run..<last { m[r - run] = StaticCodes.absMaxBits(x + r * n, n) }
-                  for r in run..<last { s[r] = Swift.max(Float(bitPattern: m[r - run]) / half, QParams.epsilon) }
-                  for r in run..<last where m[r - run] > StaticCodes.infinityBits {
-                    s[r] = Swift.max(StaticCodes.absMax(x + r * n, n) / half, QParams.epsilon)
-                  }
-                  for r in run..<last {
-                    // Bytes straight to the output, or to the tile's scratch for packing.
-                    let target = bits == 8 ? o + r * n : c.baseAddress! + (r - run) * n
-                    if m[r - run] < StaticCodes.infinityBits {
-                      StaticCodes.codes(
-                        x + r * n, target, n, scale: s[r], high: high, zero: UInt32(truncatingIfNeeded: zeroPoint))
-                    } else {
-                      let group = IntegerCodes.Group(scale: s[r], zeroPoint: zeroPoint, qmin: qmin, qmax: qmax)
-                      for i in 0..<n { target[i] = group.code(x[r * n + i]) }
-                    }
-                  }
-                  if bits == 4 { StaticCodes.packPairs(c.baseAddress!, o + run * n / 2, (last - run) * n) }
-                }
-              }
-              run = last
-            }
+            let runs = (range.lowerBound / n)..<(range.upperBound / n)
+            write(
+              xs.value, runs: runs, path: path, scale: s.value, codes: out.value.assumingMemoryBound(to: UInt8.self))
           }
         }
       }
@@ -116,6 +83,75 @@ struct StaticCodes {
       zeroPoint: Self.constantZeroPoint(zeroPoint, dtype: dtype, shape: layout.scaleShape),
       axis: qparams.axis.map { FakeQuant.normalizedAxis($0, x.rank) }, blockSize: qparams.blockSize)
     return (codes, qparams)
+  }
+
+  /// Whether `Path.native` runs the AVX2 kernel on this machine.
+  static var vectorized: Bool { recast_static_codes_vectorized() != 0 }
+
+  /// Scales and codes of runs `runs` (for packed codes starting on a whole byte) by `path`: each group's scale to
+  /// `scale[g]`, its codes to their bytes (or nibbles) of `codes`. Groups are independent, so any split gives the
+  /// same output.
+  func write(
+    _ x: UnsafePointer<Float>, runs: Range<Int>, path: Path, scale: UnsafeMutablePointer<Float>,
+    codes: UnsafeMutablePointer<UInt8>
+  ) {
+    let zeroPoint = Float(dtype.symmetricZeroPoint)
+    let params = recast_static_params(
+      divisor: Float(spec.symmetricDivisor), epsilon: QParams.epsilon, low: Float(dtype.qmin) - zeroPoint,
+      high: Float(dtype.qmax) - zeroPoint, zero: UInt32(dtype.symmetricZeroPoint), bits: Int32(bits))
+    let n = layout.runLength
+    switch path {
+    case .native: recast_static_codes(x, n, runs.lowerBound, runs.upperBound, params, scale, codes)
+    case .portable: recast_static_codes_portable(x, n, runs.lowerBound, runs.upperBound, params, scale, codes)
+    case .reference: referenceTiles(x, runs, scale: scale, codes: codes)
+    }
+  }
+
+  /// Scales and codes of runs `runs` (starting on a whole byte of packed codes) in Swift, tile by tile: a tile's
+  /// ranges are reduced first, then its codes written, while it is in L1.
+  func referenceTiles(
+    _ x: UnsafePointer<Float>, _ runs: Range<Int>, scale s: UnsafeMutablePointer<Float>,
+    codes o: UnsafeMutablePointer<UInt8>
+  ) {
+    let n = layout.runLength
+    let half = Float(spec.symmetricDivisor)  // exact: 127.5, 7.5 or 127, 7
+    let zeroPoint = Int32(dtype.symmetricZeroPoint)
+    let high = Float(dtype.qmax) - Float(zeroPoint)
+    let (qmin, qmax) = (Float(dtype.qmin), Float(dtype.qmax))
+    var tileRuns = Swift.max(1, Self.tileElements / n)
+    if bits == 4 && n % 2 == 1 && tileRuns % 2 == 1 { tileRuns += 1 }
+    var maxima = [UInt32](repeating: 0, count: tileRuns)
+    // Packed formats: a tile's code bytes, folded into nibble pairs once the tile is done.
+    var scratch = [UInt8](repeating: 0, count: bits == 4 ? tileRuns * n : 0)
+    var run = runs.lowerBound
+    while run < runs.upperBound {
+      let last = Swift.min(runs.upperBound, run + tileRuns)
+      maxima.withUnsafeMutableBufferPointer { m in
+        scratch.withUnsafeMutableBufferPointer { c in
+          // `|x|` bit patterns order like the values, NaN above +∞: a group's largest pattern is its `max |x|`, or
+          // above +∞ when it holds a NaN, and only then is the NaN-ignoring float maximum needed. Float division
+          // equals the reference's Double division rounded to Float (53 ≥ 2·24 + 2).
+          for r in run..<last { m[r - run] = StaticCodes.absMaxBits(x + r * n, n) }
+          for r in run..<last { s[r] = Swift.max(Float(bitPattern: m[r - run]) / half, QParams.epsilon) }
+          for r in run..<last where m[r - run] > StaticCodes.infinityBits {
+            s[r] = Swift.max(StaticCodes.absMax(x + r * n, n) / half, QParams.epsilon)
+          }
+          for r in run..<last {
+            // Bytes straight to the output, or to the tile's scratch for packing.
+            let target = bits == 8 ? o + r * n : c.baseAddress! + (r - run) * n
+            if m[r - run] < StaticCodes.infinityBits {
+              StaticCodes.codes(
+                x + r * n, target, n, scale: s[r], high: high, zero: UInt32(truncatingIfNeeded: zeroPoint))
+            } else {
+              let group = IntegerCodes.Group(scale: s[r], zeroPoint: zeroPoint, qmin: qmin, qmax: qmax)
+              for i in 0..<n { target[i] = group.code(x[r * n + i]) }
+            }
+          }
+          if bits == 4 { StaticCodes.packPairs(c.baseAddress!, o + run * n / 2, (last - run) * n) }
+        }
+      }
+      run = last
+    }
   }
 
   /// A zero-point tensor holding `z` everywhere (packed two a byte for 4-bit types, a trailing odd nibble 0).
