@@ -124,7 +124,7 @@ struct QATDigitsTests {
     if let exported = outcome.exported { #expect(exported == outcome.qat, "no convert drop") }
   }
 
-  /// The W2 result over shuffle seeds 1–3 (seed 0 is `w2PerChannelA8`), without export: graph 355, 356, 354 and
+  /// The W2 result over shuffle seeds 1–3 (seed 0 is `w2PerChannelA8`), without export: graph 357, 356, 354 and
   /// eager 350, 353, 351 when measured (seeds 4 and 5: graph 357, 355; eager 346, 356). Graph mode clears
   /// coreai-opt's 344 at every seed; eager mode stays under coreai-opt's 358 (one run of theirs) at every seed.
   @Test(arguments: [QuantizerConfig.ExecutionMode.graph, .eager])
