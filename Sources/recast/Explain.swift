@@ -108,14 +108,7 @@ struct Explain: ParsableCommand {
   }
 
   private func json(_ resolution: ConfigResolution, _ config: RecipeConfig, _ plan: QuantizationPlan) -> String {
-    func spec(_ spec: QuantizationSpec?) -> JSONWriter.Value {
-      guard let spec else { return .null }
-      return .object([
-        ("dtype", .string(spec.dtype.rawValue)), ("qscheme", .string(spec.qscheme.rawValue)),
-        ("granularity", .string(ConfigResolution.describe(spec.granularity))),
-        ("qparam_calculator", .string(spec.qparamCalculator)),
-      ])
-    }
+    func spec(_ spec: QuantizationSpec?) -> JSONWriter.Value { ConfigResolution.specJSON(spec) }
     let ops: [JSONWriter.Value] = resolution.ops.map { resolved in
       .object([
         ("name", .string(resolved.op.atenName)), ("node", .string(resolved.op.name)),

@@ -124,6 +124,10 @@ struct FakeQuantPropertyTests {
     let narrow = try QParams.compute(
       min: [-0.5], max: [2.54], spec: QuantizationSpec(dtype: .int8, narrowRange: true))
     #expect(narrow.scale == [Float(2.54 / 127.0)] && narrow.zeroPoint == [0])
+    #expect(throws: QuantizationError.self) {
+      try QParams.compute(
+        min: [-0.5], max: [2.54], spec: QuantizationSpec(dtype: .uint8, qscheme: .asymmetric, narrowRange: true))
+    }
     let w2 = try QParams.compute(min: [-3], max: [1], spec: QuantizationSpec(dtype: .int2))
     #expect(w2.scale == [2] && w2.zeroPoint == [0])  // 3 / 1.5: −3 lands on −2·s, the lowest int2 code
     let u = try QParams.compute(min: [-0.5], max: [2.54], spec: QuantizationSpec(dtype: .uint8))

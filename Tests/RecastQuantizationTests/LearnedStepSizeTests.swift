@@ -45,17 +45,21 @@ struct LearnedStepSizeTests {
   }
 
   /// Forward parameters: the scale is guarded, the zero point rounded half to even and clamped.
-  @Test func forwardQParamsGuardAndRound() {
+  @Test func forwardQParamsGuardAndRound() throws {
     let spec = QuantizationSpec(dtype: .uint8, qscheme: .asymmetric)
     let template = QParams(scale: [1], zeroPoint: [0], dtype: .uint8, granularity: .perTensor, scaleShape: [])
-    let q = LearnedStepSize.qparams(
+    let q = try LearnedStepSize.qparams(
       scale: Tensor(shape: [], floats: [-3]), zeroPoint: Tensor(shape: [], floats: [12.5]), spec: spec,
       template: template)
     #expect(q.scale == [QParams.epsilon] && q.zeroPoint == [12])
-    let high = LearnedStepSize.qparams(
+    let high = try LearnedStepSize.qparams(
       scale: Tensor(shape: [], floats: [0.25]), zeroPoint: Tensor(shape: [], floats: [300]), spec: spec,
       template: template)
     #expect(high.scale == [0.25] && high.zeroPoint == [255])
+    #expect(throws: QuantizationError.self) {
+      try LearnedStepSize.qparams(
+        scale: Tensor(shape: [], floats: [.nan]), zeroPoint: nil, spec: spec, template: template)
+    }
   }
 
   static func lsqQuantizer(disableObserverAt step: Int) throws -> (Quantizer, PreparedModel) {
@@ -82,10 +86,15 @@ struct LearnedStepSizeTests {
     try quantizer.trainingMode { session in
       learnedNames = session.trainable.filter { $0.hasSuffix("_lsq_scale") }
       #expect(learnedNames.count >= quantizer.plan.weights.count)
+      // While observers set them, the learned parameters get no gradient entry (optimizers leave them alone).
+      let tape = try session.forward(["input": Schedule.batch(0).x])
+      let gradients = try tape.backward(seed: ["logits": Tensor(shape: [32, 10], floats: Array(repeating: 0.1, count: 320))])
+      #expect(!gradients.keys.contains { $0.contains("_lsq_") })
+      #expect(gradients.keys.contains { $0.hasSuffix("weight") || $0.hasSuffix(".qat") })
       for k in 0..<2 { try Schedule.trainStep(quantizer, session, &optimizer, k) }
       // step() after step 1 copied the observers' qparams in: the weight parameters equal the weight qparams.
       for (index, weight) in quantizer.plan.weights.enumerated() {
-        let name = try #require(learnedNames.first { $0.hasPrefix(weight.initializer) })
+        let name = try #require(learnedNames.first { $0 == weight.initializer + "_lsq_scale" })
         #expect(session.parameters[name]!.scalars(as: Float.self) == quantizer.weightQParams(index)!.scale)
       }
       atDisable = session.parameters.filter { learnedNames.contains($0.key) }
@@ -96,12 +105,12 @@ struct LearnedStepSizeTests {
     // (gradient scale 1/√(features · 127)) and a few may not move a float32 ulp in four steps.
     let moved = Set(learnedNames.filter { final[$0] != atDisable[$0] })
     for weight in quantizer.plan.weights {
-      #expect(moved.contains { $0.hasPrefix(weight.initializer) }, "\(weight.initializer) learns")
+      #expect(moved.contains(weight.initializer + "_lsq_scale"), "\(weight.initializer) learns")
     }
     #expect(moved.count > quantizer.plan.weights.count, "activation scales learn too")
     // The quantizer adopted the learned weight scales (guarded: all positive here).
     for (index, weight) in quantizer.plan.weights.enumerated() {
-      let name = try #require(learnedNames.first { $0.hasPrefix(weight.initializer) })
+      let name = try #require(learnedNames.first { $0 == weight.initializer + "_lsq_scale" })
       #expect(quantizer.weightQParams(index)!.scale == final[name]!.scalars(as: Float.self))
     }
     // The exported model runs the learned qparams: its logits equal the prepared model's.

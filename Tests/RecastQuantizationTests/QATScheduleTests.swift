@@ -162,8 +162,20 @@ struct QATScheduleTests {
     let bn = "/1/BatchNormalization"
     try quantizer.trainingMode { session in
       #expect(session.batchNorms.count == 3 && session.batchNorms.contains(bn))
-      try Self.trainStep(quantizer, session, &optimizer, 0)
+      // Step 0 with the schedule advanced before the statistics are adopted: the tape, recorded before BN `1`
+      // froze, must not move its statistics, and does move the others'.
+      let initial = session.runningStatistics
+      let (x, y) = Self.batch(0)
+      let tape = try session.forward(["input": x])
+      let (_, seed) = try Loss.crossEntropy(
+        logits: tape.outputs["logits"]!, labels: y.scalars(as: Int64.self).map(Int.init))
+      try optimizer.step(&session.parameters, gradients: tape.backward(seed: ["logits": seed]))
+      try quantizer.step()
+      session.update(from: tape)
       #expect(session.frozenBatchNorms == [bn])
+      let frozenNode = try #require(session.graph.graph.nodes.first { $0.name == bn })
+      #expect(session.runningStatistics[frozenNode.inputs[3]] == initial[frozenNode.inputs[3]])
+      #expect(session.runningStatistics.filter { $0.value != initial[$0.key] }.count == 4)
       #expect(!session.isBatchNormFrozen)
       let atN = session.runningStatistics
       for k in 1..<3 { try Self.trainStep(quantizer, session, &optimizer, k) }

@@ -96,6 +96,7 @@ public struct GradientTape: Sendable {
     }
     var result: [String: Tensor] = [:]
     for (name, slot) in executor.trainableSlots {
+      if gradients[slot] == nil && executor.options.optionalGradients.contains(name) { continue }
       result[name] = gradients[slot] ?? Tensor(zeros: .float32, shape: shapes[slot] ?? [])
     }
     return result

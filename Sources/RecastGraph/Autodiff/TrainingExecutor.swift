@@ -41,6 +41,10 @@ public struct TrainingExecutor: Sendable {
     /// BatchNormalization nodes (by name) that use and keep their running statistics even in `.batchStatistics`
     /// mode: frozen one by one, as a per-module `freeze_bn` does.
     public var frozenBatchNorms: Set<String>
+    /// Trainable values that get no entry in `GradientTape.backward`'s result when no rule produced a gradient for
+    /// them (others get zeros), so optimizers skip them entirely: no momentum, Adam step count or weight decay. A
+    /// QAT graph's learned qparams are such values while their observers set them.
+    public var optionalGradients: Set<String>
     /// Update running variances with the unbiased batch variance (`· n/(n−1)`, as PyTorch does) rather than the
     /// biased one ONNX specifies. Normalisation always uses the biased variance.
     public var unbiasedRunningVariance: Bool
@@ -48,8 +52,9 @@ public struct TrainingExecutor: Sendable {
     public init(
       customKernels: [CustomKernel] = [], gradients: GradientTable = .standard,
       batchNorm: BatchNormMode = .batchStatistics, frozenBatchNorms: Set<String> = [],
-      unbiasedRunningVariance: Bool = false
+      optionalGradients: Set<String> = [], unbiasedRunningVariance: Bool = false
     ) {
+      self.optionalGradients = optionalGradients
       self.customKernels = customKernels
       self.gradients = gradients
       self.batchNorm = batchNorm
@@ -195,8 +200,10 @@ public struct TrainingExecutor: Sendable {
   /// The names of the graph outputs, in graph order.
   public var outputNames: [String] { plan.outputs.map(\.name) }
 
-  /// Adopts the running statistics a training-mode forward pass computed.
+  /// Adopts the running statistics a training-mode forward pass computed, for the BatchNormalization nodes this
+  /// executor trains (a tape recorded before some were frozen does not move theirs).
   public mutating func update(from tape: GradientTape) {
-    for (name, value) in tape.runningStatistics { runningStatistics[name] = value }
+    let own = Set(batchNorms.flatMap { [$0.norm.runningMean, $0.norm.runningVariance] })
+    for (name, value) in tape.runningStatistics where own.contains(name) { runningStatistics[name] = value }
   }
 }

@@ -41,6 +41,21 @@ extension ConfigResolution {
     return text
   }
 
+  /// A spec as JSON (`null` when not quantized): dtype, qscheme, granularity, qparam calculator, and the optional
+  /// fields when set (`fake_quantize`, `scale_dtype`, `narrow_range`).
+  public static func specJSON(_ spec: QuantizationSpec?) -> JSONWriter.Value {
+    guard let spec else { return .null }
+    var fields: [(String, JSONWriter.Value)] = [
+      ("dtype", .string(spec.dtype.rawValue)), ("qscheme", .string(spec.qscheme.rawValue)),
+      ("granularity", .string(describe(spec.granularity))),
+      ("qparam_calculator", .string(spec.qparamCalculator)),
+    ]
+    if spec.fakeQuantize != "default" { fields.append(("fake_quantize", .string(spec.fakeQuantize))) }
+    if let scale = spec.scaleDType { fields.append(("scale_dtype", .string(scale.rawValue))) }
+    if spec.narrowRange { fields.append(("narrow_range", .bool(true))) }
+    return .object(fields)
+  }
+
   /// coreai-opt's granularity spelling: `per_tensor`, `per_channel(axis=0)`, `per_block(axis=1,block_size=32)`.
   public static func describe(_ granularity: Granularity) -> String {
     switch granularity {
@@ -53,17 +68,7 @@ extension ConfigResolution {
   /// The resolution as JSON: `module_config_source`, `ops` (names, types, module, tensors with spec and source),
   /// `boundary_tensors` and `findings`.
   public func json() -> JSONWriter.Value {
-    func spec(_ spec: QuantizationSpec?) -> JSONWriter.Value {
-      guard let spec else { return .null }
-      var fields: [(String, JSONWriter.Value)] = [
-        ("dtype", .string(spec.dtype.rawValue)), ("qscheme", .string(spec.qscheme.rawValue)),
-        ("granularity", .string(Self.describe(spec.granularity))),
-        ("qparam_calculator", .string(spec.qparamCalculator)),
-      ]
-      if let scale = spec.scaleDType { fields.append(("scale_dtype", .string(scale.rawValue))) }
-      if spec.narrowRange { fields.append(("narrow_range", .bool(true))) }
-      return .object(fields)
-    }
+    func spec(_ spec: QuantizationSpec?) -> JSONWriter.Value { Self.specJSON(spec) }
     func tensor(_ t: ResolvedTensor) -> JSONWriter.Value {
       .object([
         ("group", .string(t.group.rawValue)), ("slot", .int(t.tensor.slot)), ("value", .string(t.tensor.value)),

@@ -63,12 +63,13 @@ extension PlanBuilder {
     switch opType {
     case "Relu":
       spec.qscheme = .asymmetric
+      spec.narrowRange = false  // a symmetric-only setting
       return (spec, nil, nil, "ReLU: asymmetric")
     case "Sigmoid":
-      (spec.dtype, spec.qscheme, spec.granularity) = (.uint8, .asymmetric, .perTensor)
+      (spec.dtype, spec.qscheme, spec.granularity, spec.narrowRange) = (.uint8, .asymmetric, .perTensor, false)
       return (spec, ClosedRangeBounds(min: 0, max: 1), fixed(1 / 256, 0), "Sigmoid: fixed [0, 1], uint8")
     case "Tanh":
-      (spec.dtype, spec.qscheme, spec.granularity) = (.uint8, .symmetric, .perTensor)
+      (spec.dtype, spec.qscheme, spec.granularity, spec.narrowRange) = (.uint8, .symmetric, .perTensor, false)
       return (spec, ClosedRangeBounds(min: -1, max: 1), fixed(2 / 256, 128), "Tanh: fixed [-1, 1], uint8")
     default:
       return (spec, nil, nil, nil)

@@ -16,11 +16,15 @@ import RecastTensor
 /// | clamped at `qmax` | 0 | `qmax − z` | `−s` |
 ///
 /// Each group's `∂L/∂s` and `∂L/∂z` are summed over its elements and multiplied by LSQ's gradient scale
-/// `1 / √(n · p)`, `p = qmax` the positive levels (127 for int8, 255 for uint8) and `n` the elements per group: of
+/// `1 / √(n · p)`, `p = qmax` (127 for int8, 255 for uint8: the paper's `Q_P` for signed and unsigned data) and
+/// `n` the elements per group: of
 /// the weight, or of one sample of the activation (the paper's feature count; the batch is the first dimension). In the
 /// forward pass the scale is guarded (`max(s, ε)`) and the zero point rounded half to even and clamped to
-/// `[qmin, qmax]`; both pass gradients straight through those steps. Integer dtypes in the `zp` formulation with
-/// float32 scales only.
+/// `[qmin, qmax]`; both pass gradients straight through those steps; a non-finite learned value is an error.
+/// Elements that are NaN get no gradient. Integer dtypes in the `zp` formulation with float32 scales only.
+///
+/// Re-enabling an observer later (another `disable_observer`-free schedule, or calibration) hands the qparams back to
+/// it: the observer's values replace the learned ones, and the next `trainingMode` starts from them.
 enum LearnedStepSize {
   static let name = "lsq"
   /// The fake-quantize implementations: `default` (observer qparams, straight-through estimator) and `lsq`.
@@ -46,14 +50,21 @@ enum LearnedStepSize {
   }
 
   /// The qparams the forward pass uses for parameter values `scale` and `zeroPoint` (nil: the spec's fixed one).
-  static func qparams(scale: Tensor, zeroPoint: Tensor?, spec: QuantizationSpec, template: QParams) -> QParams {
+  static func qparams(
+    scale: Tensor, zeroPoint: Tensor?, spec: QuantizationSpec, template: QParams
+  ) throws(QuantizationError) -> QParams {
     let (qmin, qmax) = (Float(spec.dtype.qmin), Float(spec.dtype.qmax))
+    let scales = scale.scalars(as: Float.self)
+    let zeros = zeroPoint?.scalars(as: Float.self) ?? []
+    guard scales.allSatisfy(\.isFinite), zeros.allSatisfy(\.isFinite) else {
+      throw QuantizationError(
+        "lsq: a learned scale or zero point is not finite",
+        help: "lower the learning rate, or clip gradients (train: {clip_grad_norm: ...})")
+    }
     var q = template
-    q.scale = scale.scalars(as: Float.self).map { $0.isNaN ? QParams.epsilon : Swift.max($0, QParams.epsilon) }
-    if let zeroPoint {
-      q.zeroPoint = zeroPoint.scalars(as: Float.self).map {
-        Int32(Swift.min(qmax, Swift.max(qmin, $0.isNaN ? 0 : $0.rounded(.toNearestOrEven))))
-      }
+    q.scale = scales.map { Swift.max($0, QParams.epsilon) }
+    if zeroPoint != nil {
+      q.zeroPoint = zeros.map { Int32(Swift.min(qmax, Swift.max(qmin, $0.rounded(.toNearestOrEven)))) }
     }
     return q
   }
@@ -81,6 +92,7 @@ enum LearnedStepSize {
               let s = Double(qparams.scale[g])
               let z = Double(qparams.zeroPoint[g])
               let v = Double(px[i]) / s
+              if v.isNaN { continue }
               let code = v.rounded(.toNearestOrEven) + z
               let upstream = Double(pg[i])
               if code < qmin {
@@ -121,7 +133,7 @@ enum LearnedStepSize {
     guard let template = try state.qparams(of: id) else {
       throw QuantizationError("lsq: activation quantizer \(id) has no qparams to start from; calibrate first")
     }
-    let q = qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: template)
+    let q = try qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: template)
     return try FakeQuant.apply(x, qparams: q, spec: spec)
   }
 
@@ -134,7 +146,7 @@ enum LearnedStepSize {
       return try state.processWeight(index, w)
     }
     let spec = state.weightSpec(index)
-    let q = qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: state.weightQParams(index)!)
+    let q = try qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: state.weightQParams(index)!)
     return try FakeQuant.apply(w, qparams: q, spec: spec)
   }
 
@@ -152,26 +164,27 @@ enum LearnedStepSize {
       return [try RecastOps.straightThrough(x, dy, qparams: observerQParams()), nil, nil]
     }
     let zeroPoint = learnsZeroPoint(spec) ? try context.input(2) : nil
-    let q = qparams(scale: try context.input(1), zeroPoint: zeroPoint, spec: spec, template: template)
+    let q = try qparams(scale: try context.input(1), zeroPoint: zeroPoint, spec: spec, template: template)
     let g = try gradients(x: x, dy: dy, qparams: q, learnsZeroPoint: zeroPoint != nil, batched: batched)
     return [g.dx, g.dScale, g.dZeroPoint]
   }
 }
 
 extension Quantizer {
-  /// Copies the observers' current qparams into the learned parameters of every quantizer whose observer is on
-  /// (called after each step, so the optimizer starts from the latest observed values once observers turn off).
-  func syncLearnedParameters() {
+  /// Copies the current qparams into the learned parameters of every quantizer whose observer is on (called after
+  /// each step, so the optimizer starts from the latest observed values once observers turn off), or of every
+  /// quantizer with `all` (on entering `trainingMode` again, after calibration may have changed them).
+  func syncLearnedParameters(all: Bool = false) {
     guard let session = training.session, !session.graph.learned.isEmpty else { return }
     var updates: [String: Tensor] = [:]
     for site in session.graph.learned {
       let qparams: QParams?
       switch site.kind {
       case .activation(let root):
-        guard state.activationModes(root).observer else { continue }
+        guard all || state.activationModes(root).observer else { continue }
         qparams = try? state.qparams(of: root)
       case .weight(let index):
-        guard state.weightModes(index).observer else { continue }
+        guard all || state.weightModes(index).observer else { continue }
         qparams = state.weightQParams(index)
       }
       guard let qparams else { continue }
@@ -185,7 +198,7 @@ extension Quantizer {
 
   /// Installs the learned qparams of every quantizer whose observer is off as its qparams (on leaving
   /// `trainingMode`, before the prepared model is rebuilt on them).
-  func adoptLearnedQParams() {
+  func adoptLearnedQParams() throws {
     guard let session = training.session else { return }
     let values = session.parameters
     for site in session.graph.learned {
@@ -196,12 +209,14 @@ extension Quantizer {
         guard !state.activationModes(root).observer, let template = try? state.qparams(of: root) else { continue }
         let spec = state.activationSpec(root)
         state.setLearnedQParams(
-          LearnedStepSize.qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: template), ofRoot: root)
+          try LearnedStepSize.qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: template),
+          ofRoot: root)
       case .weight(let index):
         guard !state.weightModes(index).observer, let template = state.weightQParams(index) else { continue }
         let spec = state.weightSpec(index)
         state.setWeightQParams(
-          LearnedStepSize.qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: template), for: index)
+          try LearnedStepSize.qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: template),
+          for: index)
       }
     }
   }

@@ -108,6 +108,10 @@ struct QATGraph {
         }
       }
     }
+    // BatchNorms freeze by node name (`freeze_bn`): give unnamed ones a name of their own.
+    for i in graph.nodes.indices where graph.nodes[i].opType == "BatchNormalization" && graph.nodes[i].name.isEmpty {
+      graph.nodes[i].name = graph.uniqueName("BatchNormalization_\(i)")
+    }
     self.graph = graph
     self.trainable = trainable
     self.folds = folds

@@ -31,14 +31,16 @@ public final class QATSession {
   public private(set) var frozenBatchNorms: Set<String> = []
   /// Every BatchNormalization node of the training graph.
   public let batchNorms: Set<String>
-  /// Whether every BatchNormalization uses (and keeps) its running statistics.
-  public var isBatchNormFrozen: Bool { frozenBatchNorms == batchNorms }
+  /// Whether every BatchNormalization uses (and keeps) its running statistics (false without any).
+  public var isBatchNormFrozen: Bool { !batchNorms.isEmpty && frozenBatchNorms == batchNorms }
 
   init(graph: QATGraph, opset: Int, options: TrainingExecutor.Options) throws {
     self.graph = graph
     self.opset = opset
     baseOptions = options
-    batchNorms = Set(graph.graph.nodes.filter { $0.opType == "BatchNormalization" && $0.domain.isEmpty }.map(\.name))
+    batchNorms = Set(
+      graph.graph.nodes.filter { $0.opType == "BatchNormalization" && ($0.domain.isEmpty || $0.domain == "ai.onnx") }
+        .map(\.name))
     executor = try TrainingExecutor(
       graph: graph.graph, opset: opset, trainable: graph.trainable, options: options)
   }
@@ -64,10 +66,7 @@ public final class QATSession {
   }
 
   /// Adopts the running statistics `tape` computed (those of BatchNorms not yet frozen).
-  public func update(from tape: GradientTape) {
-    guard !isBatchNormFrozen else { return }
-    executor.update(from: tape)
-  }
+  public func update(from tape: GradientTape) { executor.update(from: tape) }
 
   /// Switches the BatchNormalization nodes `names` to their running statistics from here on (recompiles, keeping
   /// every value; names already frozen or unknown change nothing).

@@ -30,6 +30,7 @@ extension Quantizer {
     let session: QATSession
     if let existing = training.session {
       session = existing
+      syncLearnedParameters(all: true)
     } else {
       session = try makeSession()
       training.session = session
@@ -86,7 +87,8 @@ extension Quantizer {
         RecastOps.fakeQuantize(state: state),
         RecastOps.weightFakeQuantize(state: state, count: plan.weights.count),
       ],
-      gradients: gradients, batchNorm: .batchStatistics)
+      gradients: gradients, batchNorm: .batchStatistics,
+      optionalGradients: Set(graph.learned.flatMap { [$0.scale] + ($0.zeroPoint.map { [$0] } ?? []) }))
     return try QATSession(graph: graph, opset: template.defaultOpset ?? 17, options: options)
   }
 
@@ -185,7 +187,7 @@ extension Quantizer {
   /// The trained floats into `plan.graph` (folded for simulated folds), weight qparams, and a rebuilt prepared model.
   func adoptTrainedValues() throws {
     guard let session = training.session else { return }
-    adoptLearnedQParams()
+    try adoptLearnedQParams()
     let values = session.parameters.merging(session.runningStatistics) { a, _ in a }
     var graph = plan.graph
     for (name, value) in values where graph.initializers[name] != nil {
