@@ -134,6 +134,7 @@ enum LearnedStepSize {
       throw QuantizationError("lsq: activation quantizer \(id) has no qparams to start from; calibrate first")
     }
     let q = try qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: template)
+    state.setLearnedQParams(q, ofRoot: state.root[id])  // what sharers and the int32 bias rounding read
     return try FakeQuant.apply(x, qparams: q, spec: spec)
   }
 
@@ -147,6 +148,7 @@ enum LearnedStepSize {
     }
     let spec = state.weightSpec(index)
     let q = try qparams(scale: scale, zeroPoint: zeroPoint, spec: spec, template: state.weightQParams(index)!)
+    state.setWeightQParams(q, for: index)  // what the int32 bias rounding reads
     return try FakeQuant.apply(w, qparams: q, spec: spec)
   }
 
