@@ -75,23 +75,9 @@ extension Tensor {
     let kernel = Array(w.shape[2...])
     let strides = strides ?? [1, 1]
     let dilations = dilations ?? [1, 1]
-    let outputPadding = outputPadding ?? [0, 0]
-    var padBegin = Array((pads ?? [0, 0, 0, 0])[..<2])
-    var padEnd = Array((pads ?? [0, 0, 0, 0])[2...])
-    let explicitShape =
-      outputShape.map { Array($0.suffix(2)) }
-      ?? (autoPad == .sameUpper || autoPad == .sameLower ? [input[0] * strides[0], input[1] * strides[1]] : nil)
-    for i in 0..<2 {
-      let full = strides[i] * (input[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1
-      if let explicitShape {
-        let total = full - explicitShape[i]
-        padBegin[i] = autoPad == .sameUpper ? total / 2 : total - total / 2
-        padEnd[i] = total - padBegin[i]
-      } else if autoPad == .valid {
-        padBegin[i] = 0
-        padEnd[i] = 0
-      }
-    }
+    let (padBegin, padEnd, _) = try convTransposePads(
+      input: input, kernel: kernel, strides: strides, dilations: dilations, pads: pads, autoPad: autoPad,
+      outputPadding: outputPadding, outputShape: outputShape)
     let output = Array(dy.shape[2...])
     // The conv that reads dy's grid and lands on x's grid (the output_padding rows are read by no tap).
     var g = try SpatialGeometry(

@@ -38,30 +38,9 @@ extension Tensor {
     let kernel = Array(w.shape[2...])
     let strides = strides ?? [1, 1]
     let dilations = dilations ?? [1, 1]
-    let outputPadding = outputPadding ?? [0, 0]
-    var padBegin = Array((pads ?? [0, 0, 0, 0])[..<2])
-    var padEnd = Array((pads ?? [0, 0, 0, 0])[2...])
-    var output = [0, 0]
-    let explicitShape =
-      outputShape.map { Array($0.suffix(2)) }
-      ?? (autoPad == .sameUpper || autoPad == .sameLower
-        ? [input[0] * strides[0], input[1] * strides[1]] : nil)
-    for i in 0..<2 {
-      let full = strides[i] * (input[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1
-      if let explicitShape {
-        let total = full - explicitShape[i]
-        padBegin[i] = autoPad == .sameUpper ? total / 2 : total - total / 2
-        padEnd[i] = total - padBegin[i]
-        output[i] = explicitShape[i]
-      } else {
-        if autoPad == .valid {
-          padBegin[i] = 0
-          padEnd[i] = 0
-        }
-        output[i] = full - padBegin[i] - padEnd[i]
-      }
-      guard output[i] >= 0 else { throw TensorError("ConvTranspose: negative output size") }
-    }
+    let (padBegin, _, output) = try convTransposePads(
+      input: input, kernel: kernel, strides: strides, dilations: dilations, pads: pads, autoPad: autoPad,
+      outputPadding: outputPadding, outputShape: outputShape)
     let cg = c / group
     let inHW = input[0] * input[1]
     let outHW = output[0] * output[1]
@@ -146,5 +125,39 @@ func col2im(
     parallelFor(channels, grain: Swift.max(1, (1 << 14) / Swift.max(kh * kw * inH * inW, 1)), body)
   } else {
     body(0..<channels)
+  }
+}
+
+extension Tensor {
+  /// The begin and end pads and the output size of a 2-D `ConvTranspose` (see `convTranspose`): explicit pads, or
+  /// with `outputShape` (or SAME auto_pad, which targets `in·stride`) the total padding split as ONNX specifies.
+  static func convTransposePads(
+    input: [Int], kernel: [Int], strides: [Int], dilations: [Int], pads: [Int]?, autoPad: AutoPad,
+    outputPadding: [Int]?, outputShape: [Int]?
+  ) throws(TensorError) -> (begin: [Int], end: [Int], output: [Int]) {
+    let outputPadding = outputPadding ?? [0, 0]
+    var padBegin = Array((pads ?? [0, 0, 0, 0])[..<2])
+    var padEnd = Array((pads ?? [0, 0, 0, 0])[2...])
+    var output = [0, 0]
+    let explicitShape =
+      outputShape.map { Array($0.suffix(2)) }
+      ?? (autoPad == .sameUpper || autoPad == .sameLower ? [input[0] * strides[0], input[1] * strides[1]] : nil)
+    for i in 0..<2 {
+      let full = strides[i] * (input[i] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1
+      if let explicitShape {
+        let total = full - explicitShape[i]
+        padBegin[i] = autoPad == .sameUpper ? total / 2 : total - total / 2
+        padEnd[i] = total - padBegin[i]
+        output[i] = explicitShape[i]
+      } else {
+        if autoPad == .valid {
+          padBegin[i] = 0
+          padEnd[i] = 0
+        }
+        output[i] = full - padBegin[i] - padEnd[i]
+      }
+      guard output[i] >= 0 else { throw TensorError("ConvTranspose: negative output size") }
+    }
+    return (padBegin, padEnd, output)
   }
 }
