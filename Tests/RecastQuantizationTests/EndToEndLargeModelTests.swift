@@ -38,25 +38,34 @@ struct EndToEndLargeModelTests {
         "weight": QuantizationSpec(dtype: .int4, granularity: .perBlock(axis: nil, blockSize: 32), narrowRange: true)
       ]))
 
+  /// Weight-only float8_e4m3fn, per output channel (the `fp8` preset's weights, activations float).
+  static let fp8WeightOnly = QuantizerConfig(
+    global: ModuleQuantizerConfig(
+      opInputSpec: .disabled, opOutputSpec: .disabled,
+      opStateSpec: ["weight": QuantizationSpec(dtype: .float8_e4m3fn, granularity: .perChannel(axis: nil))]))
+
+  /// Each weight-only preset on ResNet-18, its export run by onnxruntime, or for float4 (which onnxruntime does not
+  /// run) by `onnx.reference.ReferenceEvaluator` on one image.
   @Test(arguments: [
-    ("w8", QuantizerConfig.presets.w8()), ("w4", QuantizerConfig.presets.w4()), ("w4 narrow range", w4Narrow),
+    ("w8", QuantizerConfig.presets.w8(), ExportOracle.Runtime.ort), ("w4", QuantizerConfig.presets.w4(), .ort),
+    ("w4 narrow range", w4Narrow, .ort), ("fp8", fp8WeightOnly, .ort), ("mxfp4", QuantizerConfig.presets.mxfp4(), .reference),
   ])
-  func resnet18WeightOnly(name: String, config: QuantizerConfig) throws {
+  func resnet18WeightOnly(name: String, config: QuantizerConfig, runtime: ExportOracle.Runtime) throws {
     guard ExportOracle.available(), let url = Self.shared("resnet18_random_bn.onnx"),
       let inputURL = Self.shared("resnet18_input.npy")
     else { return }
     let model = try Model(contentsOf: url)
-    let input = QuantizerFixtures.rows(try NPY.read(contentsOf: inputURL), 0..<2)
+    let input = QuantizerFixtures.rows(try NPY.read(contentsOf: inputURL), 0..<(runtime == .reference ? 1 : 2))
     let quantizer = try Quantizer(model, config: config)
     let prepared = try quantizer.prepare(exampleInputs: [["input": input]])
     let exported = try quantizer.finalize(backend: .onnx)
-    let logits = try ExportOracle.run(exported, inputs: ["input": input], runtime: .ort)
+    let logits = try ExportOracle.run(exported, inputs: ["input": input], runtime: runtime)
     let float = try Executor(model).run(["input": input])["logits"]!
     let fakeQuantized = try prepared(["input": input])["logits"]!
     let a = logits.scalars(as: Float.self), b = float.scalars(as: Float.self)
     let cos = Self.cosine(a[...], b[...])
     print(
-      "resnet18_random_bn \(name): \(quantizer.plan.weights.count) weights quantized, cosine to float \(cos), "
+      "resnet18_random_bn \(name) (\(runtime.rawValue)): \(quantizer.plan.weights.count) weights quantized, cosine to float \(cos), "
         + "max |Δ| \(maxAbsDiff(logits, float)), prepared vs exported \(maxAbsDiff(logits, fakeQuantized))")
     #expect(quantizer.plan.weights.count == 21)  // 20 convolutions (BN folded) and the classifier
     #expect(maxAbsDiff(logits, fakeQuantized) <= 1e-4)  // weight-only: the same float arithmetic on both sides
