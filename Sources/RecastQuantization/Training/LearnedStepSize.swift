@@ -16,15 +16,15 @@ import RecastTensor
 /// | clamped at `qmax` | 0 | `qmax − z` | `−s` |
 ///
 /// Each group's `∂L/∂s` and `∂L/∂z` are summed over its elements and multiplied by LSQ's gradient scale
-/// `1 / √(n · p)`, `p = qmax` (127 for int8, 255 for uint8: the paper's `Q_P` for signed and unsigned data) and
-/// `n` the elements per group: of
-/// the weight, or of one sample of the activation (the paper's feature count; the batch is the first dimension). In the
-/// forward pass the scale is guarded (`max(s, ε)`) and the zero point rounded half to even and clamped to
-/// `[qmin, qmax]`; both pass gradients straight through those steps; a non-finite learned value is an error.
-/// Elements that are NaN get no gradient. Integer dtypes in the `zp` formulation with float32 scales only.
+/// `1 / √(n · p)`, with `p = qmax` (127 for int8, 255 for uint8: the paper's `Q_P` for signed and unsigned data)
+/// and `n` the elements per group: of the weight, or of one sample of the activation (the paper's feature count;
+/// the batch is the first dimension). In the forward pass the scale is guarded (`max(s, ε)`) and the zero point
+/// rounded half to even and clamped to `[qmin, qmax]`; both pass gradients straight through those steps, and a
+/// non-finite learned value is an error. Elements that are NaN get no gradient. Integer dtypes in the `zp`
+/// formulation with float32 scales only.
 ///
-/// Re-enabling an observer later (another `disable_observer`-free schedule, or calibration) hands the qparams back to
-/// it: the observer's values replace the learned ones, and the next `trainingMode` starts from them.
+/// Turning an observer on again later (calibration, or an explicit `enableObserver`) hands the qparams back to it:
+/// the observer's values replace the learned ones, and the next `trainingMode` starts from them.
 enum LearnedStepSize {
   static let name = "lsq"
   /// The fake-quantize implementations: `default` (observer qparams, straight-through estimator) and `lsq`.
@@ -59,7 +59,7 @@ enum LearnedStepSize {
     guard scales.allSatisfy(\.isFinite), zeros.allSatisfy(\.isFinite) else {
       throw QuantizationError(
         "lsq: a learned scale or zero point is not finite",
-        help: "lower the learning rate, or clip gradients (train: {clip_grad_norm: ...})")
+        help: "lower the learning rate, or clip gradients (a train stage's grad_clip)")
     }
     var q = template
     q.scale = scales.map { Swift.max($0, QParams.epsilon) }
