@@ -117,7 +117,13 @@ public struct RecipeConfig: Sendable {
   }
 
   /// A QuantizationSpec from a mapping, or from the name of a `quantization_spec` entry.
-  public func spec(_ node: Node) throws(DiagnosticError) -> QuantizationSpec {
+  public func spec(_ node: Node) throws(DiagnosticError) -> QuantizationSpec { try spec(node, checked: true) }
+
+  /// The spec's fields as parsed, without the cross-field checks `spec(_:)` makes (for lint rules that report those
+  /// checks themselves); nil when a field does not parse (the schema reports that).
+  func parsedSpec(_ node: Node) -> QuantizationSpec? { try? spec(node, checked: false) }
+
+  private func spec(_ node: Node, checked: Bool) throws(DiagnosticError) -> QuantizationSpec {
     if let name = node.string {
       guard let named = root["quantization_spec"]?[name], named.mapping != nil else {
         let known = (root["quantization_spec"]?.mapping ?? []).compactMap(\.key.keyString)
@@ -125,7 +131,7 @@ public struct RecipeConfig: Sendable {
           .error("lint.unknown-spec", "no quantization_spec named '\(name)'", at: node.span,
             help: didYouMean(name, among: known)))
       }
-      return try spec(named)
+      return try spec(named, checked: checked)
     }
     guard let dtypeNode = node["dtype"], let dtypeText = dtypeNode.string, let dtype = QuantDType(parsing: dtypeText) else {
       throw DiagnosticError(.error("schema.required", "a quantization spec needs a valid 'dtype'", at: node.span))
@@ -153,10 +159,10 @@ public struct RecipeConfig: Sendable {
       spec.scaleDType = try parse(text, node["scale_dtype"]!, ScaleDType.init(rawValue:))
     }
     if let flag = node["narrow_range"], case .bool(let narrow)? = flag.scalar?.value {
-      if narrow, let problem = NarrowRangeRule.problem(node) {
+      spec.narrowRange = narrow
+      if checked, let problem = spec.narrowRangeProblem {
         throw DiagnosticError(.error("lint.narrow-range", problem, at: flag.span, help: NarrowRangeRule.help))
       }
-      spec.narrowRange = narrow
     }
     return spec
   }

@@ -18,15 +18,13 @@ import Testing
     let text = try #require(PresetLibrary.builtinText(name))
     let fromYAML = try RecipeConfig(YAMLReader.parse(bytes: Array(text.utf8), file: "\(name).yaml")).quantizerConfig()
     let swift = try #require(Self.pairs.first { $0.0 == name }?.1)
-    #expect(fromYAML.globalConfig == swift.globalConfig)
-    #expect(fromYAML.executionMode == swift.executionMode)
+    #expect(fromYAML == swift)
   }
 
-  @Test func onlyTheOnnxruntimeSchemeUsesTheNarrowRange() throws {
-    let asym = try #require(
-      QuantizerConfig.presets.w8a8Asym().globalConfig.effective?.opStateSpec?.lookup(keys: ["weight"])?.spec)
-    #expect(asym.narrowRange && asym.dtype == .int8)
-    let w8 = try #require(QuantizerConfig.presets.w8().globalConfig.effective?.opStateSpec?.lookup(keys: ["weight"])?.spec)
-    #expect(!w8.narrowRange)
+  @Test(arguments: pairs.map(\.0))
+  func onlyTheOnnxruntimeSchemeUsesTheNarrowRange(_ name: String) throws {
+    let config = try #require(Self.pairs.first { $0.0 == name }?.1)
+    let weight = try #require(config.globalConfig.effective?.opStateSpec?.lookup(keys: ["weight"])?.spec)
+    #expect(weight.narrowRange == (name == "w8a8_asym"))
   }
 }

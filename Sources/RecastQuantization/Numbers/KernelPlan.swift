@@ -98,19 +98,28 @@ struct KernelPlan {
   }
 
   func mask(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Bool>, _ range: Range<Int>) {
-    let magic: Float = 12_582_912
     layout.forEachRun(in: range) { start, end, g, stride in
       for i in start..<end {
         let k = g + (i - start) * stride
-        let v = (x[i] - offset[k]) / scale[k]
         if let f = format {
+          let v = (x[i] - offset[k]) / scale[k]
           let r = FakeQuant.roundToFormat(v, mantissaBits: f.mantissaBits, minExponent: f.minExponent, maxValue: .infinity)
           out[i] = Swift.abs(r) <= f.maxValue
         } else {
-          let c = Swift.abs(v) < 4_194_304 ? (v + magic) - magic : v
-          out[i] = c >= low[k] && c <= high[k]
+          out[i] = KernelPlan.inside(x[i], offset[k], scale[k], low[k], high[k])
         }
       }
     }
+  }
+
+  /// Whether the integer code of `x` lies in `[lo, hi]` (the test of `mask` and of the straight-through gradient):
+  /// `round_half_even((x − m) / s)` by the
+  /// 1.5·2²³ trick below 2²² in magnitude (larger quotients are integers already).
+  @inline(__always)
+  static func inside(_ x: Float, _ m: Float, _ s: Float, _ lo: Float, _ hi: Float) -> Bool {
+    let magic: Float = 12_582_912
+    let v = (x - m) / s
+    let c = Swift.abs(v) < 4_194_304 ? (v + magic) - magic : v
+    return c >= lo && c <= hi
   }
 }

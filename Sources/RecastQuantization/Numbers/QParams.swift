@@ -80,11 +80,7 @@ public struct QParams: Sendable, Hashable {
     if dtype.isFloat && spec.qformulation == .minval {
       throw QuantizationError("\(dtype) supports only the zp formulation")
     }
-    if spec.narrowRange && (spec.qscheme != .symmetric || spec.qformulation != .zp || dtype.isFloat) {
-      throw QuantizationError(
-        "narrow_range applies only to symmetric integer specs in the zp formulation, not to a \(spec.qscheme.rawValue) "
-          + "\(dtype) spec in the \(spec.qformulation.rawValue) formulation")
-    }
+    if let problem = spec.narrowRangeProblem { throw QuantizationError(problem) }
     if spec.qscheme == .symmetric && spec.qformulation == .zp && !dtype.isFloat && spec.floatRange == nil
       && spec.effectiveScaleDType == .float32
     {

@@ -52,6 +52,15 @@ public struct QuantizationSpec: Sendable, Hashable {
   /// for 2), or `2^(b−1) − 1` (127, 7, 1) with `narrowRange`.
   public var symmetricDivisor: Double { Self.symmetricDivisor(bits: dtype.bitWidth, narrowRange: narrowRange) }
 
+  /// Why `narrowRange` cannot apply to this spec (it is set on an asymmetric, `minval` or float spec), or nil.
+  public var narrowRangeProblem: String? {
+    guard narrowRange, qscheme != .symmetric || qformulation != .zp || dtype.isFloat else { return nil }
+    let what =
+      dtype.isFloat
+      ? "a \(dtype.rawValue) spec" : qscheme != .symmetric ? "an \(qscheme.rawValue) spec" : "the minval formulation"
+    return "narrow_range applies only to symmetric integer specs in the zp formulation, not to \(what)"
+  }
+
   /// `symmetricDivisor` for a `bits`-wide integer format.
   public static func symmetricDivisor(bits: Int, narrowRange: Bool) -> Double {
     narrowRange ? Double((1 << (bits - 1)) - 1) : Double((1 << bits) - 1) / 2

@@ -30,13 +30,6 @@ enum LearnedStepSize {
   /// The fake-quantize implementations: `default` (observer qparams, straight-through estimator) and `lsq`.
   static let fakeQuantizeNames = ["default", name]
 
-  /// Why `spec` cannot learn its qparams, or nil when it can.
-  static func unsupported(_ spec: QuantizationSpec) -> String? {
-    if spec.dtype.isFloat { return "\(spec.dtype) has no integer grid to learn a step size for" }
-    if spec.qformulation != .zp { return "the \(spec.qformulation.rawValue) formulation stores no zero point" }
-    if spec.effectiveScaleDType != .float32 { return "scale_dtype \(spec.effectiveScaleDType.rawValue)" }
-    return nil
-  }
 
   /// Whether the zero point is learned too (asymmetric specs).
   static func learnsZeroPoint(_ spec: QuantizationSpec) -> Bool { spec.qscheme == .asymmetric }
@@ -169,6 +162,17 @@ enum LearnedStepSize {
     let q = try qparams(scale: try context.input(1), zeroPoint: zeroPoint, spec: spec, template: template)
     let g = try gradients(x: x, dy: dy, qparams: q, learnsZeroPoint: zeroPoint != nil, batched: batched)
     return [g.dx, g.dScale, g.dZeroPoint]
+  }
+}
+
+extension QuantizationSpec {
+  /// Why this spec cannot learn its qparams with `fake_quantize_cls: lsq` (a float format, the `minval`
+  /// formulation, scales not stored as float32), or nil when it can.
+  public var learnedStepSizeProblem: String? {
+    if dtype.isFloat { return "\(dtype) has no integer grid to learn a step size for" }
+    if qformulation != .zp { return "the \(qformulation.rawValue) formulation stores no zero point" }
+    if effectiveScaleDType != .float32 { return "scale_dtype \(effectiveScaleDType.rawValue)" }
+    return nil
   }
 }
 

@@ -128,7 +128,7 @@ struct QATGraph {
     func site(_ kind: LearnedSite.Kind, spec: QuantizationSpec, value: String, qparams: QParams?) throws -> LearnedSite
     {
       if let existing = sites[kind] { return existing }
-      if let reason = LearnedStepSize.unsupported(spec) {
+      if let reason = spec.learnedStepSizeProblem {
         throw QuantizationError(
           "fake_quantize_cls lsq on '\(value)': \(reason); learned step sizes need an integer dtype, the zp "
             + "formulation and float32 scales", help: "use fake_quantize_cls: default for this spec")

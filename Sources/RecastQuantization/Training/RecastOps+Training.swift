@@ -123,14 +123,4 @@ extension KernelPlan {
       }
     }
   }
-
-  /// Whether the integer code of `x` lies in `[lo, hi]`: `mask`'s test, `round_half_even((x − m) / s)` by the
-  /// 1.5·2²³ trick below 2²² in magnitude (larger quotients are integers already).
-  @inline(__always)
-  static func inside(_ x: Float, _ m: Float, _ s: Float, _ lo: Float, _ hi: Float) -> Bool {
-    let magic: Float = 12_582_912
-    let v = (x - m) / s
-    let c = Swift.abs(v) < 4_194_304 ? (v + magic) - magic : v
-    return c >= lo && c <= hi
-  }
 }

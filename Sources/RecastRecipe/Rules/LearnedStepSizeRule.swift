@@ -21,10 +21,11 @@ struct LearnedStepSizeRule: LintRule {
   func check(_ context: LintContext) -> [Diagnostic] {
     var findings: [Diagnostic] = []
     var learned: [Node] = []
+    let config = RecipeConfig(context.root)
     for spec in allSpecs(context) {
       guard let name = spec["fake_quantize_cls"], name.string == "lsq" else { continue }
       learned.append(name)
-      if let problem = Self.problem(spec) {
+      if let problem = config.parsedSpec(spec)?.learnedStepSizeProblem {
         findings.append(
           .error(id, "fake_quantize_cls lsq cannot train this spec: \(problem)", at: name.span,
             help: "use fake_quantize_cls: default, or an integer dtype in the zp formulation with float32 scales"))
@@ -41,14 +42,5 @@ struct LearnedStepSizeRule: LintRule {
           help: "add qat_schedule: {disable_observer: N} (a step, or {at_epoch: N}); until then observers set the scales"))
     }
     return findings
-  }
-
-  /// Why a spec mapping cannot learn its step size, or nil.
-  static func problem(_ spec: Node) -> String? {
-    let dtype = spec["dtype"]?.string ?? ""
-    if QuantDType(parsing: dtype)?.isFloat == true { return "\(dtype) is a float format" }
-    if spec["qformulation"]?.string == "minval" { return "the minval formulation stores no zero point" }
-    if let scale = spec["scale_dtype"]?.string, scale != "float32" { return "scale_dtype \(scale)" }
-    return nil
   }
 }

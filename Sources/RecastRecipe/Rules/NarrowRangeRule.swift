@@ -17,22 +17,14 @@ struct NarrowRangeRule: LintRule {
     """
 
   func check(_ context: LintContext) -> [Diagnostic] {
-    allSpecs(context).compactMap { spec in
-      guard let flag = spec["narrow_range"], case .bool(true)? = flag.scalar?.value else { return nil }
-      return Self.problem(spec).map { .error(id, $0, at: flag.span, help: Self.help) }
+    let config = RecipeConfig(context.root)
+    return allSpecs(context).compactMap { node in
+      guard let flag = node["narrow_range"], case .bool(true)? = flag.scalar?.value,
+        let problem = config.parsedSpec(node)?.narrowRangeProblem
+      else { return nil }
+      return .error(id, problem, at: flag.span, help: Self.help)
     }
   }
 
   static let help = "remove narrow_range, or use qscheme: symmetric with an integer dtype"
-
-  /// Why `narrow_range: true` does not apply to the spec mapping `spec`, or `nil` when it does.
-  static func problem(_ spec: Node) -> String? {
-    let qscheme = spec["qscheme"]?.string ?? "symmetric"
-    let formulation = spec["qformulation"]?.string ?? "zp"
-    let dtypeText = spec["dtype"]?.string ?? ""
-    let isFloat = QuantDType(parsing: dtypeText)?.isFloat ?? false
-    guard qscheme != "symmetric" || formulation != "zp" || isFloat else { return nil }
-    let what = isFloat ? "a \(dtypeText) spec" : qscheme != "symmetric" ? "an \(qscheme) spec" : "the \(formulation) formulation"
-    return "narrow_range applies only to symmetric integer specs in the zp formulation, not to \(what)"
-  }
 }
