@@ -2,14 +2,18 @@
 
 Float weights come from Examples/digits/digits_cnn_bn.onnx; int2 symmetric per-channel weights (max|w| / 1.5, codes
 -2..1, recomputed every step), int8 symmetric per-tensor moving-average activations (max / 127.5), straight-through
-gradients; calibration on the 100 calibration images, then 2 epochs of QAT (batch 64, SGD lr 0.01 momentum 0.9,
-cross-entropy) and top-1 on the 360 test images. Variants: `coreai` (activation quantizers where coreai-opt's eager
+gradients; calibration on the 100 calibration images with every fake-quant off, weights included (coreai-opt's
+`calibration_mode`: the outputs equal the float model's), then 2 epochs of QAT (batch 64, SGD lr 0.01 momentum 0.9,
+cross-entropy) and top-1 on the 360 test images. Seed S shuffles with `torch.randperm(n, generator=
+torch.Generator().manual_seed(S))` per epoch, the order Recast's seed S uses, so each seed compares batch for batch
+with `qat-bench --w2-seeds` (Benchmarks/qat/w2_seeds.sh puts them side by side). Variants: `coreai` (activation quantizers where coreai-opt's eager
 mode puts them: inputs and outputs of Conv2d, MaxPool2d and Linear), `allio` (every module's inputs and outputs),
 `outonly` (every module's output), `graph` (simulated Conv+BN fold, asymmetric ReLU outputs, shared MaxPool/Flatten
 quantizers). See Benchmarks/README.md, "W2 QAT accuracy peer".
 
 TORCH_PYTHON=/tmp/torchvenv/bin/python; $TORCH_PYTHON Benchmarks/qat/torch_w2_peer.py --variants coreai,graph --seeds 0,1,2,3,4
-(needs torch, numpy and onnx)
+(needs torch, numpy and onnx). `--json FILE` also writes the results (Tests/RecastQuantizationTests/Fixtures/w2_peer.json
+comes from `--variants coreai,graph --seeds 0,...,19 --json`).
 """
 import argparse
 import os
@@ -33,6 +37,7 @@ ap.add_argument("--wround", default="div", choices=["div", "torch"],
                      "(w * (1/s), some -1.5 ties land on -1.49999 -> -1)")
 ap.add_argument("--noseedinit", action="store_true",
                 help="do not seed observers from an extra prepare() pass on calib[0:25]")
+ap.add_argument("--json", help="also write {variant: {ptq: [...], qat: [...]}, seeds: [...]} to this file")
 args = ap.parse_args()
 
 ld = lambda n: torch.from_numpy(np.load(D + n))
@@ -250,12 +255,12 @@ def run(variant, seed):
     model = GraphModel(fm) if variant == "graph" else eager(fm, variant)
     model.eval()
     with torch.no_grad():
-        set_q(model, observe=True, fq=False, wq=True)
+        set_q(model, observe=True, fq=False, wq=False)
         if not args.noseedinit:
             model(Xc[0:25])           # prepare(example_inputs): seeds the observers
         for s in range(0, 100, 25):   # calibration: observers on, fake-quant off
             model(Xc[s:s + 25])
-    set_q(model, observe=False, fq=True)
+    set_q(model, observe=False, fq=True, wq=True)
     ptq = top1(model)
     set_q(model, observe=True, fq=True)
     model.train()
@@ -281,6 +286,15 @@ def run(variant, seed):
 fm = float_model().eval()
 with torch.no_grad():
     print("float top-1:", int((fm(Xte).argmax(1) == Yte).sum()), "/360")
+seeds = [int(s) for s in args.seeds.split(",")]
+results = {"torch": torch.__version__.split("+")[0], "seeds": seeds}
 for v in args.variants.split(","):
-    res = [run(v, int(s)) for s in args.seeds.split(",")]
-    print(f"{v}: PTQ {[r[0] for r in res]}  QAT {[r[1] for r in res]}", flush=True)
+    res = [run(v, s) for s in seeds]
+    results[v] = {"ptq": [r[0] for r in res], "qat": [r[1] for r in res]}
+    print(f"{v}: PTQ {results[v]['ptq']}  QAT {results[v]['qat']}  median {float(np.median(results[v]['qat']))}",
+          flush=True)
+if args.json:
+    import json
+    with open(args.json, "w") as f:
+        json.dump(results, f)
+        f.write("\n")

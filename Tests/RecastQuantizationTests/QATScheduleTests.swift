@@ -389,3 +389,48 @@ struct QATScheduleTests {
     #expect(one.weights == all.weights)
   }
 }
+
+/// BatchNorm statistics in QAT follow PyTorch's `BatchNorm2d` (which coreai-opt trains with): normalise with the
+/// biased batch variance, update the running variance with the unbiased one, `n / (n − 1)` times larger.
+@Suite("QAT BatchNorm statistics")
+struct QATBatchNormStatisticsTests {
+  typealias Digits = QATDigitsTests
+
+  @Test func runningVarianceUpdatesWithTheUnbiasedBatchVariance() throws {
+    let quantizer = try Quantizer(Digits.model, config: QuantizerConfig().setExecutionMode(.eager))
+    // Two images: n = 2 · 8 · 8 = 128 values per channel, so unbiased and biased differ by 1/127.
+    let x = QuantizerFixtures.rows(Digits.trainX, 0..<2)
+    _ = try quantizer.prepare(exampleInputs: [["input": x]])
+    let graph = Digits.model.graph
+    let bn = try #require(graph.nodes.first { $0.opType == "BatchNormalization" })
+    let conv = try #require(graph.nodes.first { node in node.opType == "Conv" && node.outputs.first == bn.inputs[0] })
+    let weight = try #require(graph.initializers[conv.inputs[1]])
+    let y = try Tensor.conv(x, weight: weight, pads: [1, 1, 1, 1]).scalars(as: Float.self)
+    let channels = weight.shape[0]
+    let n = y.count / channels
+    let oldMean = try #require(graph.initializers[bn.inputs[3]]).scalars(as: Float.self)
+    let oldVariance = try #require(graph.initializers[bn.inputs[4]]).scalars(as: Float.self)
+    try quantizer.trainingMode { session in
+      quantizer.disableFakeQuant()
+      let tape = try session.forward(["input": x])
+      session.update(from: tape)
+      let mean = try #require(session.runningStatistics[bn.inputs[3]]).scalars(as: Float.self)
+      let variance = try #require(session.runningStatistics[bn.inputs[4]]).scalars(as: Float.self)
+      for c in 0..<channels {
+        var values: [Double] = []
+        for image in 0..<2 {
+          let start = (image * channels + c) * (n / 2)
+          values += y[start..<start + n / 2].map(Double.init)
+        }
+        let batchMean = values.reduce(0, +) / Double(n)
+        let squares = values.reduce(0) { $0 + ($1 - batchMean) * ($1 - batchMean) }
+        let unbiased = 0.9 * Double(oldVariance[c]) + 0.1 * squares / Double(n - 1)
+        let biased = 0.9 * Double(oldVariance[c]) + 0.1 * squares / Double(n)
+        let expectedMean = 0.9 * Double(oldMean[c]) + 0.1 * batchMean
+        #expect(abs(Double(mean[c]) - expectedMean) <= 1e-5, "mean of channel \(c)")
+        #expect(abs(Double(variance[c]) - unbiased) <= 1e-6 * max(1, unbiased), "variance of channel \(c)")
+        if abs(unbiased - biased) > 1e-5 * unbiased { #expect(abs(Double(variance[c]) - biased) > 1e-6 * unbiased) }
+      }
+    }
+  }
+}

@@ -3,7 +3,13 @@
 // (int8 per-channel weights, int8 per-tensor activations; Conv+BN as a simulated fold). Prints the median ms/step
 // and where the step spends its time. Release build; Benchmarks/qat/run.sh runs it next to PyTorch.
 //
+// With `--w2-seeds`, it measures accuracy instead: W2 (int2 per-channel) + A8 QAT on digits_cnn_bn as the QAT issue
+// states it (calibration on the 100 calibration images, 2 epochs of batch 64, SGD lr 0.01 momentum 0.9,
+// cross-entropy), once per shuffle seed, printing top-1 after PTQ and after QAT. The shuffle order of seed S is
+// PyTorch's, so Benchmarks/qat/w2_seeds.sh can put each seed next to torch_w2_peer.py's run on the same batches.
+//
 // Usage: qat-bench [--models DIR] [--steps N] [--warmup N] [--only digits|resnet18]
+//        qat-bench --w2-seeds 0,1,2 [--mode graph|eager] [--models DIR]
 import Foundation
 import RecastGraph
 import RecastQuantization
@@ -28,6 +34,8 @@ struct Options {
   var steps = 20
   var warmup = 3
   var only: String?
+  var seeds: [UInt64]?
+  var mode = QuantizerConfig.ExecutionMode.eager
 }
 
 func parseOptions() -> Options {
@@ -41,6 +49,8 @@ func parseOptions() -> Options {
     case "--steps": options.steps = Int(arguments.next()!)!
     case "--warmup": options.warmup = Int(arguments.next()!)!
     case "--only": options.only = arguments.next()!
+    case "--w2-seeds": options.seeds = arguments.next()!.split(separator: ",").map { UInt64($0)! }
+    case "--mode": options.mode = arguments.next()! == "graph" ? .graph : .eager
     default:
       FileHandle.standardError.write(Data("qat-bench: unknown argument '\(argument)'\n".utf8))
       exit(64)
@@ -96,8 +106,54 @@ func measure(_ name: String, model: Model, x: Tensor, labels: [Int], options: Op
       name, median(total), total.min()!, median(cpu), options.steps, options.warmup, breakdown, lastLoss))
 }
 
+/// W2 + A8 QAT accuracy per shuffle seed (see the header).
+func accuracy(seeds: [UInt64], options: Options) throws {
+  func load(_ name: String) throws -> Tensor {
+    try NPY.read(contentsOf: options.models.appendingPathComponent(name))
+  }
+  let model = try Model(contentsOf: options.models.appendingPathComponent("digits_cnn_bn.onnx"))
+  let (calibration, trainX, trainY, testX) = try (
+    load("digits_calib_x.npy"), load("digits_train_x.npy"), load("digits_train_y.npy"), load("digits_test_x.npy")
+  )
+  let testY = try load("digits_test_y.npy").scalars(as: Int64.self)
+  func top1(_ logits: Tensor) -> Int {
+    let values = logits.scalars(as: Float.self)
+    return testY.enumerated().filter { row, label in
+      let scores = values[row * 10..<(row + 1) * 10]
+      return scores.indices.max { scores[$0] < scores[$1] }! - row * 10 == Int(label)
+    }.count
+  }
+  let config = QuantizerConfig(
+    global: ModuleQuantizerConfig(
+      opInputSpec: .all(.defaultActivation), opOutputSpec: .all(.defaultActivation),
+      opStateSpec: ["weight": QuantizationSpec(dtype: .int2, granularity: .perChannel(axis: nil))])
+  ).setExecutionMode(options.mode)
+  var results: [Int] = []
+  for seed in seeds {
+    let quantizer = try Quantizer(model, config: config)
+    let batch = { (start: Int) in try calibration.sliced(starts: [start], ends: [start + 25], axes: [0]) }
+    let prepared = try quantizer.prepare(exampleInputs: [["input": try batch(0)]])
+    try quantizer.calibrationMode {
+      for start in stride(from: 0, to: 100, by: 25) { _ = try prepared(["input": try batch(start)]) }
+    }
+    let ptq = top1(try prepared(["input": testX])["logits"]!)
+    let data = try TensorDataSource(
+      inputs: ["input": trainX], labels: trainY, batchSize: 64, shuffle: true, seed: seed)
+    var trainer = QATTrainer(epochs: 2, optimizer: SGD(learningRate: 0.01, momentum: 0.9), loss: .crossEntropy)
+    let summary = try trainer.run(quantizer, data: data)
+    let qat = top1(try prepared(["input": testX])["logits"]!)
+    results.append(qat)
+    print(
+      String(
+        format: "recast %@ seed %llu: PTQ %d/360  QAT %d/360  (%d steps, loss %.3f -> %.3f)",
+        "\(options.mode)", seed, ptq, qat, summary.steps, summary.losses.first!, summary.losses.last!))
+  }
+  print("recast \(options.mode): QAT \(results)")
+}
+
 func benchmark() throws {
   let options = parseOptions()
+  if let seeds = options.seeds { return try accuracy(seeds: seeds, options: options) }
   print("recast: \(Parallelism.workers) kernel threads, OpenBLAS single-threaded")
   if options.only == nil || options.only == "digits" {
     let model = try Model(contentsOf: options.models.appendingPathComponent("digits_cnn_bn.onnx"))

@@ -20,8 +20,9 @@ public protocol QATDataSource {
 }
 
 /// Arrays indexed by sample along axis 0, cut into batches of `batchSize` (the last may be smaller), optionally
-/// shuffled per epoch by a permutation drawn from `SplitMix64(seed + epoch · 0x9E3779B97F4A7C15)` (Fisher–Yates,
-/// the same order as the recipe `Dataset`).
+/// shuffled per epoch in PyTorch's order: epoch `e` is the `e + 1`-th
+/// `torch.randperm(count, generator=torch.Generator().manual_seed(seed))` (see `MersenneTwister.epochOrder`), the
+/// same order as the recipe `Dataset`.
 public struct TensorDataSource: QATDataSource, Sendable {
   public var inputs: [String: Tensor]
   public var labels: Tensor?
@@ -58,7 +59,7 @@ public struct TensorDataSource: QATDataSource, Sendable {
   public var batchesPerEpoch: Int { (count + batchSize - 1) / batchSize }
 
   public func batches(epoch: Int) throws -> [QATBatch] {
-    let order = shuffle ? SplitMix64.epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
+    let order = shuffle ? MersenneTwister.epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
     var result: [QATBatch] = []
     for start in stride(from: 0, to: count, by: batchSize) {
       let indices = Array(order[start..<Swift.min(start + batchSize, count)])

@@ -82,13 +82,16 @@ extension Quantizer {
     let graph = try QATGraph(quantizer: self)
     var gradients = GradientTable.standard
     for rule in RecastOps.gradientRules(state: state) { gradients.register(rule) }
+    // Running variances update as PyTorch's BatchNorm does (unbiased batch variance), which coreai-opt trains
+    // with; the ONNX training-mode BatchNormalization the plain executor runs uses the biased one.
     let options = TrainingExecutor.Options(
       customKernels: [
         RecastOps.fakeQuantize(state: state),
         RecastOps.weightFakeQuantize(state: state, count: plan.weights.count),
       ],
       gradients: gradients, batchNorm: .batchStatistics,
-      optionalGradients: Set(graph.learned.flatMap { [$0.scale] + ($0.zeroPoint.map { [$0] } ?? []) }))
+      optionalGradients: Set(graph.learned.flatMap { [$0.scale] + ($0.zeroPoint.map { [$0] } ?? []) }),
+      unbiasedRunningVariance: true)
     return try QATSession(graph: graph, opset: template.defaultOpset ?? 17, options: options)
   }
 

@@ -43,7 +43,7 @@ public struct Dataset: Sendable {
   /// `epoch` (the same seed and epoch give the same batches). The last batch may be smaller.
   public func batches(epoch: Int = 0, batchSize: Int? = nil) throws(TensorError) -> [Batch] {
     let size = Swift.max(1, batchSize ?? self.batchSize)
-    let order = shuffle ? SplitMix64.epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
+    let order = shuffle ? MersenneTwister.epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
     var result: [Batch] = []
     var start = 0
     while start < count {

@@ -511,11 +511,11 @@ enum EmbeddedResources {
           "minimum": 1
         },
         "shuffle": {
-          "description": "Reshuffle the samples at every epoch (training) using `seed`. Default false.",
+          "description": "Reshuffle the samples at every epoch (training) using `seed`, in PyTorch's order: epoch e is the (e+1)-th `torch.randperm(n, generator=torch.Generator().manual_seed(seed))`, as a DataLoader with shuffle=True and that generator yields. Default false.",
           "type": "boolean"
         },
         "seed": {
-          "description": "Seed for shuffling, so runs are reproducible. Default 0.",
+          "description": "Seed for shuffling, so runs are reproducible and line up batch for batch with a PyTorch loop seeded the same way. Default 0.",
           "type": "integer",
           "minimum": 0
         }
@@ -687,7 +687,7 @@ enum EmbeddedResources {
           "type": "object"
         },
         "seed": {
-          "description": "Seed for everything random in training (shuffling, dropout), so the result is reproducible. Default 0.",
+          "description": "Seed for the training data's shuffle (overrides the data set's seed), so the result is reproducible. Default: the data set's seed.",
           "type": "integer",
           "minimum": 0
         },
