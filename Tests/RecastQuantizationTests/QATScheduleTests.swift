@@ -388,6 +388,63 @@ struct QATScheduleTests {
     #expect(one.gradients == all.gradients, "gradients differ between one thread and \(Parallelism.workers)")
     #expect(one.weights == all.weights)
   }
+
+  /// A flag set by hand inside `trainingMode` holds until the schedule moves that flag: `step()` applies only the
+  /// milestones it reaches. Entering `trainingMode` again sets every flag from the schedule.
+  @Test func manualFlagsHoldUntilAMilestoneOfThatFlag() throws {
+    let quantizer = try Self.quantizer(QATSchedule(enableFakeQuant: .step(2), disableObserver: .step(4)))
+    let state = quantizer.state
+    func flags() -> (observer: Bool, fakeQuant: Bool) { (state.isObserverEnabled, state.isFakeQuantEnabled) }
+    try quantizer.trainingMode { _ in
+      #expect(flags() == (true, false))
+      quantizer.enableFakeQuant()
+      try quantizer.step()  // step 1: no milestone
+      #expect(flags() == (true, true), "enableFakeQuant() holds")
+      quantizer.disableObserver()
+      try quantizer.step()  // step 2: enable_fake_quant
+      #expect(flags() == (false, true), "disableObserver() holds; fake-quant on as scheduled")
+      quantizer.disableFakeQuant()
+      try quantizer.step()  // step 3: no milestone
+      #expect(flags() == (false, false), "disableFakeQuant() holds")
+      quantizer.enableObserver()
+      try quantizer.step()  // step 4: disable_observer
+      #expect(flags() == (false, false), "disable_observer turns the observer off; fake-quant stays off")
+    }
+    #expect(flags() == (false, true), "evaluation-safe on exit")
+    try quantizer.trainingMode { _ in
+      #expect(flags() == (false, true), "entering sets every flag from the schedule at step 4")
+    }
+  }
+
+  /// `overrideSchedule` (a recipe train stage's own `qat_schedule`) replaces every scope's schedule, module scopes
+  /// included, with milestones counted from the step it is set at; nil restores the config's schedules.
+  @Test func overrideScheduleReplacesEveryScopeCountedFromNow() throws {
+    var scoped = ModuleQuantizerConfig()
+    scoped.qatSchedule = QATSchedule(enableFakeQuant: .step(100))
+    let config = QuantizerConfig(global: ModuleQuantizerConfig()).setModuleName("14", scoped)
+    let quantizer = try Quantizer(Digits.model, config: config)
+    _ = try quantizer.prepare(exampleInputs: [["input": Self.batch(40).x]])
+    let state = quantizer.state
+    let scopedWeights = quantizer.plan.weights.indices.filter {
+      quantizer.plan.weights[$0].source.scope == .moduleName("14")
+    }
+    #expect(!scopedWeights.isEmpty)
+    func scopedFakeQuant() -> [Bool] { scopedWeights.map { state.flags.weightFakeQuant[$0] } }
+    try quantizer.trainingMode { _ in
+      for _ in 0..<3 { try quantizer.step() }
+      #expect(scopedFakeQuant().allSatisfy { !$0 } && state.isObserverEnabled)
+      try quantizer.overrideSchedule(QATSchedule(disableObserver: .step(2)))
+      #expect(scopedFakeQuant().allSatisfy { $0 }, "module 14 follows the override")
+      #expect(state.flags.activationObserver.allSatisfy { $0 } && state.flags.weightObserver.allSatisfy { $0 })
+      try quantizer.step()  // step 4, 1 after the override
+      #expect(state.isObserverEnabled)
+      try quantizer.step()  // step 5, 2 after the override
+      #expect(!state.isObserverEnabled, "disable_observer at 2, counted from the override")
+      try quantizer.overrideSchedule(nil)
+      #expect(scopedFakeQuant().allSatisfy { !$0 }, "module 14's own schedule again (step 5 < 100)")
+      #expect(state.flags.activationObserver.allSatisfy { $0 }, "the global default again: observers on")
+    }
+  }
 }
 
 /// BatchNorm statistics in QAT follow PyTorch's `BatchNorm2d` (which coreai-opt trains with): normalise with the

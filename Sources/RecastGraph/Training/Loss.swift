@@ -3,10 +3,13 @@ public import RecastTensor
 /// Training losses: the value (accumulated in Double) and its gradient with respect to the prediction, ready to
 /// seed `GradientTape.backward`.
 public enum Loss {
-  /// Mean cross-entropy of `logits [N, C]` against class `labels` (N integers in `0..<C`):
-  /// `L = −(1/N) Σₙ log softmax(logitsₙ)[labelₙ]`, `dL/dlogits = (softmax(logits) − onehot(labels)) / N`.
-  public static func crossEntropy(logits: Tensor, labels: [Int]) throws(TensorError) -> (loss: Double, gradient: Tensor)
-  {
+  /// Mean cross-entropy of `logits [N, C]` against class `labels` (N integers in `0..<C`), with optional label
+  /// smoothing `ε` as PyTorch's `cross_entropy(label_smoothing: ε)` defines it: the target of row `n` is
+  /// `qₙ = (1 − ε)·onehot(labelₙ) + ε/C`, `L = −(1/N) Σₙ Σ_c qₙ[c] log softmax(logitsₙ)[c]`,
+  /// `dL/dlogits = (softmax(logits) − q) / N`.
+  public static func crossEntropy(
+    logits: Tensor, labels: [Int], labelSmoothing: Float = 0
+  ) throws(TensorError) -> (loss: Double, gradient: Tensor) {
     guard logits.dtype == .float32, logits.rank == 2 else {
       throw TensorError("cross_entropy: logits must be float32 [N, C]; found \(logits.dtype) \(logits.shape)")
     }
@@ -17,16 +20,29 @@ public enum Loss {
     if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= c }) {
       throw TensorError("cross_entropy: label \(labels[bad]) at index \(bad) is outside 0..<\(c)")
     }
+    guard labelSmoothing >= 0, labelSmoothing <= 1 else {
+      throw TensorError("cross_entropy: label smoothing must be in [0, 1]; found \(labelSmoothing)")
+    }
     let probabilities = try logits.softmax(axis: 1)
     let logProbabilities = try logits.softmax(axis: 1, log: true)
     var gradient = probabilities
     var loss = 0.0
+    let epsilon = Double(labelSmoothing)
     logProbabilities.withUnsafeBufferPointer(as: Float.self) { lp in
       gradient.withUnsafeMutableBufferPointer(as: Float.self) { g in
         let scale = 1 / Float(Swift.max(n, 1))
+        let uniform = Float(epsilon / Double(c))
         for row in 0..<n {
-          loss -= Double(lp[row * c + labels[row]])
-          g[row * c + labels[row]] -= 1
+          if epsilon == 0 {
+            loss -= Double(lp[row * c + labels[row]])
+            g[row * c + labels[row]] -= 1
+            continue
+          }
+          var sum = 0.0
+          for k in 0..<c { sum += Double(lp[row * c + k]) }
+          loss -= (1 - epsilon) * Double(lp[row * c + labels[row]]) + epsilon / Double(c) * sum
+          for k in 0..<c { g[row * c + k] -= uniform }
+          g[row * c + labels[row]] -= Float(1 - epsilon)
         }
         for i in 0..<g.count { g[i] *= scale }
       }

@@ -102,6 +102,11 @@ final class QATStore {
   var stepCount = 0
   var stepsPerEpoch: Int?
   var isActive = false
+  /// The flags the schedule gave at its last application: `step()` changes only the flags whose scheduled value
+  /// moved since, so `enableObserver()` and the like hold until a milestone of that flag. Nil: apply every flag.
+  var scheduledFlags: QuantizerState.Flags?
+  /// A schedule replacing every scope's (`overrideSchedule`), with the step its milestones count from.
+  var scheduleOverride: (schedule: QATSchedule, origin: Int)?
 
   init(sourceGraph: Graph?) { self.sourceGraph = sourceGraph }
 }

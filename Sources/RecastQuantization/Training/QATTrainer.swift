@@ -26,6 +26,8 @@ public struct QATTrainer {
   public enum LossFunction: Sendable, Hashable {
     /// Cross-entropy of `[N, C]` logits against int64 class labels `[N]`.
     case crossEntropy
+    /// Cross-entropy with label smoothing `ε` in [0, 1] (PyTorch's `label_smoothing`, `Loss.crossEntropy`).
+    case smoothedCrossEntropy(labelSmoothing: Float)
     /// Mean squared error against a float32 target of the output's shape.
     case meanSquaredError
     /// KL divergence to the float source model's outputs at `temperature` (`Loss.distillation`); no labels.
@@ -181,14 +183,16 @@ public struct QATTrainer {
     }
     do {
       switch function {
-      case .crossEntropy:
+      case .crossEntropy, .smoothedCrossEntropy:
         let labels = batch.labels!
         guard labels.dtype == .int64 || labels.dtype == .int32, labels.rank == 1 else {
           throw QATTrainingError(
             .labels, "cross_entropy labels must be int64 [N]; found \(labels.dtype) \(labels.shape)"
           )
         }
-        return try Loss.crossEntropy(logits: prediction, labels: labels.integers())
+        var smoothing: Float = 0
+        if case .smoothedCrossEntropy(let epsilon) = function { smoothing = epsilon }
+        return try Loss.crossEntropy(logits: prediction, labels: labels.integers(), labelSmoothing: smoothing)
       case .meanSquaredError:
         return try Loss.meanSquaredError(
           prediction: prediction, target: batch.labels!.cast(to: .float32))

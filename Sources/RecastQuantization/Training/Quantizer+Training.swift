@@ -36,6 +36,7 @@ extension Quantizer {
       training.session = session
     }
     training.isActive = true
+    training.scheduledFlags = nil
     let result: R
     do {
       try applySchedule()
@@ -49,10 +50,21 @@ extension Quantizer {
   }
 
   /// Advances the QAT schedule by one step (call it after each optimizer step, as upstream's `quantizer.step()`);
-  /// inside `trainingMode` the flags and the BatchNorm mode change as soon as a milestone is reached.
+  /// inside `trainingMode` the flags and the BatchNorm mode change as soon as a milestone is reached. Only flags
+  /// whose milestone is reached change: a flag set by hand (`disableFakeQuant()`, ...) keeps its value until the
+  /// schedule moves that flag. Entering `trainingMode` sets every flag from the schedule.
   public func step() throws {
     syncLearnedParameters()
     training.stepCount += 1
+    if training.isActive { try applySchedule() }
+  }
+
+  /// Replaces the `qat_schedule` of every config scope with `schedule`, its milestones counted from the current
+  /// step (a recipe's train stage with its own `qat_schedule`); nil goes back to the config's schedules, counted
+  /// from the first step. BatchNorms already frozen stay frozen. Inside `trainingMode` the flags follow at once.
+  public func overrideSchedule(_ schedule: QATSchedule?) throws {
+    training.scheduleOverride = schedule.map { ($0, training.stepCount) }
+    training.scheduledFlags = nil
     if training.isActive { try applySchedule() }
   }
 
@@ -97,7 +109,7 @@ extension Quantizer {
 
   /// Sets every quantizer's flags (and the BatchNorm mode) from its schedule at the current step.
   func applySchedule() throws {
-    let step = training.stepCount
+    let step = training.stepCount - (training.scheduleOverride?.origin ?? 0)
     let perEpoch = training.stepsPerEpoch
     func reached(_ milestone: Milestone?, _ field: String) throws -> Bool {
       guard let milestone else { return false }
@@ -119,17 +131,32 @@ extension Quantizer {
         && !(try reached(schedule.disableObserver, "disable_observer"))
       return (observer, try reached(schedule.enableFakeQuant, "enable_fake_quant"))
     }
-    var modes = state.flags
+    var scheduled = state.flags
     for quantizer in plan.activations {
       let schedule = qatSchedule(for: quantizer.source)
-      (modes.activationObserver[quantizer.id], modes.activationFakeQuant[quantizer.id]) = try flags(
+      (scheduled.activationObserver[quantizer.id], scheduled.activationFakeQuant[quantizer.id]) = try flags(
         schedule)
     }
     for (index, quantizer) in plan.weights.enumerated() {
       let schedule = qatSchedule(for: quantizer.source)
-      (modes.weightObserver[index], modes.weightFakeQuant[index]) = try flags(schedule)
+      (scheduled.weightObserver[index], scheduled.weightFakeQuant[index]) = try flags(schedule)
     }
-    state.flags = modes
+    if let previous = training.scheduledFlags {
+      var modes = state.flags
+      func follow(_ flags: WritableKeyPath<QuantizerState.Flags, [Bool]>) {
+        for i in modes[keyPath: flags].indices where scheduled[keyPath: flags][i] != previous[keyPath: flags][i] {
+          modes[keyPath: flags][i] = scheduled[keyPath: flags][i]
+        }
+      }
+      follow(\.activationObserver)
+      follow(\.activationFakeQuant)
+      follow(\.weightObserver)
+      follow(\.weightFakeQuant)
+      state.flags = modes
+    } else {
+      state.flags = scheduled
+    }
+    training.scheduledFlags = scheduled
     guard let session = training.session else { return }
     let scopes = batchNormScopes(session)
     var frozen: Set<String> = []
@@ -162,13 +189,15 @@ extension Quantizer {
   }
 
   /// The schedule of the config scope that gave a quantizer its spec: that scope's `qat_schedule`, else the
-  /// global one, else upstream's default (observers and fake-quant from step 0, never disabled).
+  /// global one, else upstream's default (observers and fake-quant from step 0, never disabled); while
+  /// `overrideSchedule` is in force, its schedule for every scope.
   ///
   /// `freeze_bn` acts per BatchNormalization node, with the schedule of the scope of the node's own module.
   func qatSchedule(for source: SpecSource?) -> QATSchedule { qatSchedule(forScope: source?.scope) }
 
   /// The schedule of config scope `scope` (see `qatSchedule(for:)`).
   func qatSchedule(forScope scope: SpecSource.Scope?) -> QATSchedule {
+    if let replaced = training.scheduleOverride { return replaced.schedule }
     guard let config = training.config else { return QATSchedule() }
     let global = config.globalConfig.effective?.qatSchedule
     let scoped: QATSchedule?? =

@@ -682,7 +682,7 @@ enum EmbeddedResources {
           "exclusiveMinimum": 0
         },
         "qat_schedule": {
-          "description": "Replaces the qat_schedule of every scope in quantization_config for this stage; step counts are relative to the start of the stage.",
+          "description": "Replaces the qat_schedule of every scope in quantization_config for this stage; step counts are relative to the start of the stage. BatchNorms frozen by an earlier stage stay frozen; a later stage without its own qat_schedule goes back to quantization_config's, counted from the first training step of the run.",
           "$ref": "#/$defs/QATSchedule",
           "type": "object"
         },

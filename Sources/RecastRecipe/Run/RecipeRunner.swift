@@ -215,7 +215,8 @@ public final class RecipeRunner {
     }
     let loss: QATTrainer.LossFunction
     switch settings.loss {
-    case .crossEntropy: loss = .crossEntropy
+    case .crossEntropy(let smoothing):
+      loss = smoothing > 0 ? .smoothedCrossEntropy(labelSmoothing: Float(smoothing)) : .crossEntropy
     case .mse: loss = .meanSquaredError
     case .distillation(let temperature): loss = .distillation(temperature: Float(temperature))
     }
@@ -238,6 +239,9 @@ public final class RecipeRunner {
     var lastLoss = Double.nan
     let summary: QATTrainer.Summary
     do {
+      // The stage's own qat_schedule replaces every scope's for this stage, counted from its first step.
+      try quantizer.overrideSchedule(try step.settings["qat_schedule"].map { try setup.recipe.schedule($0) })
+      defer { try? quantizer.overrideSchedule(nil) }
       summary = try trainer.run(quantizer, data: source) { progress in
         lastLoss = progress.loss
         events(.progress(step, done: progress.step, total: total))

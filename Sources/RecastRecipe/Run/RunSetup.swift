@@ -112,7 +112,10 @@ public struct RunSetup: Sendable {
 
     recipe = RecipeConfig(resolved)
     steps = try RunStep.steps(of: resolved)
-    config = try Self.withStageSchedule(recipe.quantizerConfig(), steps: steps, recipe: recipe)
+    config = try recipe.quantizerConfig()
+    for step in steps where step.kind == .train {
+      if let node = step.settings["qat_schedule"] { _ = try recipe.schedule(node) }
+    }
     self.resolution = ConfigResolver(config: config, model: model).resolve()
 
     var datasets: [String: Dataset] = [:]
@@ -139,12 +142,6 @@ public struct RunSetup: Sendable {
       switch step.kind {
       case .train:
         let settings = try TrainSettings(step)
-        if case .crossEntropy(let smoothing) = settings.loss, smoothing > 0 {
-          problems.append(
-            .error(
-              "run.unsupported", "\(step.label): label_smoothing is not available in this version of Recast",
-              at: step.settings["loss"]?.span ?? step.span, help: "remove label_smoothing"))
-        }
         if settings.loss.needsLabels && !hasLabels(step, output: output) {
           problems.append(
             .error(
@@ -178,23 +175,6 @@ public struct RunSetup: Sendable {
       }
     }
     if !problems.isEmpty { throw DiagnosticError(problems) }
-  }
-
-  /// A train stage's own `qat_schedule` replaces the global scope's (module scopes keep theirs).
-  private static func withStageSchedule(
-    _ config: QuantizerConfig, steps: [RunStep], recipe: RecipeConfig
-  ) throws(DiagnosticError) -> QuantizerConfig {
-    guard let step = steps.first(where: { $0.kind == .train && $0.settings["qat_schedule"] != nil }),
-      let node = step.settings["qat_schedule"]
-    else { return config }
-    guard var global = config.globalConfig.effective else {
-      throw DiagnosticError(
-        .error(
-          "run.schedule", "\(step.label): qat_schedule needs a global_config to apply to (it is null)", at: node.span,
-          help: "put qat_schedule in the module configs that quantize"))
-    }
-    global.qatSchedule = try recipe.schedule(node)
-    return config.setGlobal(global)
   }
 
   /// The data set each stage reads, by the defaults the schema documents.

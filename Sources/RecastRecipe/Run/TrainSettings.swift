@@ -71,7 +71,8 @@ struct TrainSettings: Sendable, Hashable {
     }
     let settings = optional ?? Node(kind: .mapping([]), span: optimizerNode.span)
     let lr = settings["lr"]?.numberValue ?? 0.01
-    let weightDecay = settings["weight_decay"]?.numberValue ?? 0
+    // PyTorch's defaults: no weight decay, except AdamW's 0.01.
+    let weightDecay = settings["weight_decay"]?.numberValue ?? (kind == "adamw" ? 0.01 : 0)
     switch kind {
     case "sgd":
       let nesterov: Bool
