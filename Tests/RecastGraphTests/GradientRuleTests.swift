@@ -43,6 +43,17 @@ import Testing
       ("Exp", [:], exp, -2...2, [], 17),
       ("Log", [:], log, 0.2...3, [], 17),
       ("Clip", ["min": .float(-0.5), "max": .float(0.7)], { min(max($0, -0.5), 0.7) }, -2...2, [-0.5, 0.7], 6),
+      // Elu's derivative jumps at 0 unless alpha is 1; the default alpha (1) is checked as well.
+      ("Elu", ["alpha": .float(0.7)], { $0 < 0 ? 0.7 * expm1($0) : $0 }, -2...2, [0], 17),
+      ("Elu", [:], { $0 < 0 ? expm1($0) : $0 }, -2...2, [0], 17),
+      ("Softplus", [:], { log1p(exp($0)) }, -4...4, [], 17),
+      ("Neg", [:], { -$0 }, -2...2, [], 17),
+      ("Abs", [:], { abs($0) }, -2...2, [0], 17),
+      ("Reciprocal", [:], { 1 / $0 }, 0.3...3, [], 17),
+      ("Sin", [:], { Foundation.sin($0) }, -3...3, [], 17),
+      ("Cos", [:], { Foundation.cos($0) }, -3...3, [], 17),
+      // float32 to float32: the identity. Casts through other float types: `castRoundTrip`.
+      ("Cast", ["to": .int(Int(DataType.float32.rawValue))], { $0 }, -2...2, [], 17),
     ]
 
   @Test(arguments: unaryCases.indices)
@@ -349,6 +360,59 @@ import Testing
     let (node, inputs, constants, opset) = cases[variant]
     try GradientChecker.check(
       GradientCase(node: node, opset: opset, inputs: inputs, constants: constants), seed: 61 + UInt64(variant))
+  }
+
+  /// Cast's rule passes the gradient through, cast back to the input's type (PyTorch's `Tensor.to(dtype)` does the
+  /// same). It is defined only between float types: a Cast from a non-float input gets no gradient. Through
+  /// float16 or bfloat16 the forward rounds, so central differences of `x → Cast(T) → Cast(float32)` would be 0 or
+  /// huge; instead the graph's gradient is compared exactly with the seed rounded to `T` (by the second Cast's
+  /// rule) and widened back (by the first's), and the forward with `x` rounded to `T`.
+  @Test(arguments: [DataType.float64, .float16, .bfloat16])
+  func castRoundTrip(_ type: DataType) throws {
+    var rng = SeededGenerator(seed: 71)
+    let x = GradientChecker.random([3, 5], in: -3...3, using: &rng).float32
+    let seed = GradientChecker.random([3, 5], in: -1...1, using: &rng).float32
+    let graph = Graph(
+      name: "cast", nodes: [
+        Node(
+          name: "/narrow", opType: "Cast", inputs: ["x"], outputs: ["t"], attributes: ["to": .int(Int(type.rawValue))]),
+        Node(
+          name: "/widen", opType: "Cast", inputs: ["t"], outputs: ["y"],
+          attributes: ["to": .int(Int(DataType.float32.rawValue))]),
+      ],
+      inputs: [ValueInfo(name: "x", elementType: .float32, shape: [.fixed(3), .fixed(5)])],
+      outputs: [ValueInfo(name: "y")])
+    let training = try TrainingExecutor(graph: graph, opset: 17, trainable: ["x"])
+    let tape = try training.forward(["x": x])
+    let gradient = try #require(try tape.backward(seed: ["y": seed])["x"])
+    // `values` rounded to `type` and back: float16 by Swift's conversion, bfloat16 to the nearest even upper half.
+    func rounded(_ values: Tensor) -> [Float] {
+      switch type {
+      case .float16: values.floats().map { Float(Float16($0)) }
+      case .bfloat16:
+        values.floats().map {
+          let bits = $0.bitPattern
+          return Float(bitPattern: (bits &+ 0x7FFF &+ (bits >> 16 & 1)) & 0xFFFF_0000)
+        }
+      default: values.floats()
+      }
+    }
+    #expect(gradient.dtype == .float32 && gradient.shape == [3, 5])
+    #expect(tape.outputs["y"]!.floats().map(\.bitPattern) == rounded(x).map(\.bitPattern), "forward via \(type)")
+    #expect(gradient.floats().map(\.bitPattern) == rounded(seed).map(\.bitPattern), "gradient via \(type)")
+    if type != .float64 { #expect(rounded(seed) != seed.floats(), "the seed is not representable in \(type)") }
+  }
+
+  /// Every rule in the standard table is checked by a test in this suite (add the op here with its check).
+  @Test func everyStandardRuleIsChecked() {
+    let checked =
+      Set(Self.unaryCases.map(\.0)).union([
+        "Add", "Sub", "Mul", "Div", "Pow", "Where", "Softmax", "LogSoftmax", "LayerNormalization", "BatchNormalization",
+        "ReduceSum", "ReduceMean", "Conv", "ConvTranspose", "Gemm", "MatMul", "MaxPool", "AveragePool",
+        "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice",
+        "Gather", "Identity",
+      ])
+    #expect(GradientTable.standard.opTypes().filter { !checked.contains($0) } == [])
   }
 
   /// Every op the issue lists has a rule in the standard table.
