@@ -3,30 +3,53 @@ import RecastYAML
 /// The recipe language reference in Markdown, rendered from the descriptions in `schemas/recipe.schema.json`
 /// (README.md embeds it; a test keeps the two equal).
 public enum RecipeReference {
-  /// One section per object type of the schema (`Document` first), each a table of its keys: type and
-  /// description.
+  /// One section per type of the schema (`Document` first), so every link in a table leads somewhere: an object
+  /// type is a table of its keys (type and description); any other type gives its description and shape, and a
+  /// name-or-map type (a loss, a learning-rate schedule) lists its names and, in a table, each map key with its
+  /// parameters.
   public static func markdown() -> String {
     guard let text = RecipeSchemas.text("recipe.schema.json"),
       let root = try? JSONReader.parse(text, file: "recipe.schema.json"), let defs = root["$defs"]?.mapping
     else { return "" }
     var out = ""
     for pair in defs {
-      guard let name = pair.key.keyString, let properties = pair.value["properties"]?.mapping, !properties.isEmpty,
-        pair.value["type"]?.string == "object" || pair.value["additionalProperties"] != nil
-      else { continue }
+      guard let name = pair.key.keyString else { continue }
       out += "#### \(name)\n\n"
       if let description = pair.value["description"]?.string { out += oneLine(description) + "\n\n" }
-      out += "| key | type | description |\n|---|---|---|\n"
-      let required = Set(pair.value["required"]?.sequence?.compactMap(\.string) ?? [])
-      for property in properties {
-        guard let key = property.key.keyString else { continue }
-        let mark = required.contains(key) ? " (required)" : ""
-        let description = property.value["description"]?.string.map(oneLine) ?? ""
-        out += "| `\(key)`\(mark) | \(type(of: property.value)) | \(escape(description)) |\n"
+      if let properties = pair.value["properties"]?.mapping, !properties.isEmpty,
+        pair.value["type"]?.string == "object" || pair.value["additionalProperties"] != nil
+      {
+        out += table(properties, required: Set(pair.value["required"]?.sequence?.compactMap(\.string) ?? []))
+      } else if let names = pair.value["then"]?["enum"]?.sequence, let maps = pair.value["else"]?["properties"]?.mapping
+      {
+        out += "A name, " + names.map { "`\($0.scalar?.text ?? "")`" }.joined(separator: ", ")
+          + ", or a one-key map from the name to its parameters:\n\n" + table(maps, nested: true)
+      } else {
+        out += "Type: \(type(of: pair.value)).\n\n"
       }
-      out += "\n"
     }
     return out
+  }
+
+  /// A table of `properties`: key, type, description; with `nested`, each key's own properties follow it as
+  /// `key.parameter` rows.
+  private static func table(_ properties: [Pair], required: Set<String> = [], nested: Bool = false)
+    -> String
+  {
+    var out = "| key | type | description |\n|---|---|---|\n"
+    for property in properties {
+      guard let key = property.key.keyString else { continue }
+      let mark = required.contains(key) ? " (required)" : ""
+      let description = property.value["description"]?.string.map(oneLine) ?? ""
+      out += "| `\(key)`\(mark) | \(type(of: property.value)) | \(escape(description)) |\n"
+      guard nested, let parameters = property.value["properties"]?.mapping else { continue }
+      for parameter in parameters {
+        guard let name = parameter.key.keyString else { continue }
+        let text = parameter.value["description"]?.string.map(oneLine) ?? ""
+        out += "| `\(key).\(name)` | \(type(of: parameter.value)) | \(escape(text)) |\n"
+      }
+    }
+    return out + "\n"
   }
 
   /// A short type for a property schema: `string`, `integer ≥ 1`, `Stage[]`, one of `a`, `b`.

@@ -18,6 +18,18 @@ import Testing
     let expected = "\n" + RecipeReference.markdown()
     let actual = String(readme[start.upperBound..<stop.lowerBound])
     #expect(expected.contains("#### Document") && expected.contains("| `stages` |"), "the reference renders the schema")
+    // Every type a table links to has its own section.
+    let sections = Set(
+      expected.split(separator: "\n").filter { $0.hasPrefix("#### ") }.map { $0.dropFirst(5).lowercased() })
+    var links: Set<String> = []
+    var rest = expected[...]
+    while let open = rest.range(of: "](#") {
+      guard let close = rest[open.upperBound...].firstIndex(of: ")") else { break }
+      links.insert(String(rest[open.upperBound..<close]))
+      rest = rest[close...]
+    }
+    #expect(!links.isEmpty)
+    #expect(links.subtracting(sections).isEmpty, "links without a section: \(links.subtracting(sections).sorted())")
     if actual != expected {
       if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
         try (readme[..<start.upperBound] + expected + readme[stop.lowerBound...]).write(

@@ -810,7 +810,7 @@ enum EmbeddedResources {
             "description": "The optimizer's lr throughout (after warm-up).",
             "type": ["object", "null"],
             "properties": {
-              "warmup": {"$ref": "#/$defs/SchedulePoint", "description": "Length of a linear warm-up from 0 to lr, in steps or `{at_epoch: N}`. Default 0."}
+              "warmup": {"$ref": "#/$defs/SchedulePoint", "description": "Length N of a linear warm-up, in steps or `{at_epoch: N}`: step k < N (from 0) uses lr·(k+1)/(N+1), as PyTorch's LinearLR(start_factor=1/(N+1), total_iters=N) chained before the schedule. Default 0."}
             },
             "additionalProperties": false
           },
@@ -818,7 +818,7 @@ enum EmbeddedResources {
             "description": "Cosine decay from lr to min_lr over the stage (after warm-up).",
             "type": ["object", "null"],
             "properties": {
-              "warmup": {"$ref": "#/$defs/SchedulePoint", "description": "Length of a linear warm-up from 0 to lr, in steps or `{at_epoch: N}`. Default 0."},
+              "warmup": {"$ref": "#/$defs/SchedulePoint", "description": "Length N of a linear warm-up, in steps or `{at_epoch: N}`: step k < N (from 0) uses lr·(k+1)/(N+1), as PyTorch's LinearLR(start_factor=1/(N+1), total_iters=N) chained before the schedule. Default 0."},
               "min_lr": {"description": "Learning rate reached at the end of the stage; default 0.", "type": "number", "minimum": 0}
             },
             "additionalProperties": false
@@ -827,7 +827,7 @@ enum EmbeddedResources {
             "description": "Multiply lr by gamma every step_size.",
             "type": ["object", "null"],
             "properties": {
-              "warmup": {"$ref": "#/$defs/SchedulePoint", "description": "Length of a linear warm-up from 0 to lr, in steps or `{at_epoch: N}`. Default 0."},
+              "warmup": {"$ref": "#/$defs/SchedulePoint", "description": "Length N of a linear warm-up, in steps or `{at_epoch: N}`: step k < N (from 0) uses lr·(k+1)/(N+1), as PyTorch's LinearLR(start_factor=1/(N+1), total_iters=N) chained before the schedule. Default 0."},
               "step_size": {"$ref": "#/$defs/SchedulePoint", "description": "Interval between decays, in steps or `{at_epoch: N}`; default one epoch."},
               "gamma": {"description": "Decay factor applied at each interval; default 0.1.", "type": "number", "exclusiveMinimum": 0}
             },
