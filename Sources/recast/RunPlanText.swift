@@ -64,7 +64,7 @@ enum RunPlanText {
       let metrics = RunMetrics.names(for: step, datasets: setup.datasets)
       return "\(metrics.joined(separator: ", ")) on \(count) samples of '\(name ?? "")'"
     case .train:
-      return "quantization-aware training"
+      return setup.trainPlan(step)
     case .finalize:
       return "\(step.string("backend") ?? "onnx") QDQ, opset \(step.int("opset").map(String.init) ?? "as the dtypes need")"
         + ((step.bool("cast_to_16_bit") ?? false) ? ", float16 where values fit" : "")

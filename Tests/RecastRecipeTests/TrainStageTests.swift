@@ -71,6 +71,14 @@ import Testing
         }
         seen.append((step.index, quantizer.isObserverEnabled, quantizer.activationRange(0)))
       })
+    let plans = setup.steps.filter { $0.kind == .train }.map(setup.trainPlan)
+    #expect(
+      plans == [
+        "3 steps (an epoch is 90) on 'train', batch 16; sgd lr 0.01 momentum 0.9; cross_entropy label_smoothing 0.1; "
+          + "constant lr; qat_schedule observers step 0–never, fake-quant from step 0, freeze_bn never",
+        "3 steps (an epoch is 90) on 'train', batch 16; sgd lr 0.01 momentum 0.9; cross_entropy; constant lr; "
+          + "qat_schedule (this stage, every scope) observers step 0–step 1, fake-quant from step 0, freeze_bn never",
+      ])
     _ = try #require(runner).run()
     let trains = seen.map { $0.stage }.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
     #expect(trains.count == 2)
