@@ -25,7 +25,7 @@ public enum RecipeReference {
         out += "A name, " + names.map { "`\($0.scalar?.text ?? "")`" }.joined(separator: ", ")
           + ", or a one-key map from the name to its parameters:\n\n" + table(maps, nested: true)
       } else {
-        out += "Type: \(type(of: pair.value)).\n\n"
+        out += (pair.value["enum"] == nil ? "Type: " : "One of ") + "\(type(of: pair.value)).\n\n"
       }
     }
     return out
