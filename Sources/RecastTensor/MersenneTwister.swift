@@ -87,9 +87,10 @@ extension MersenneTwister {
   }
 
   /// The sample order of epoch `epoch` (from 0) when every epoch reshuffles `0..<count`: the `epoch + 1`-th
-  /// `torch.randperm(count, generator=torch.Generator().manual_seed(seed))`, which is also the order of a PyTorch
-  /// `DataLoader(shuffle=True, generator=torch.Generator().manual_seed(seed))`. Recipe data sets and QAT data
-  /// sources both use it, so a recipe's `train` stage sees the batches its `data` section describes.
+  /// `torch.randperm(count, generator=g)` on one `g = torch.Generator().manual_seed(seed)`. (A PyTorch
+  /// `DataLoader` with that generator draws a 64-bit worker seed from it before each epoch's permutation, so its
+  /// order differs.) Recipe data sets and QAT data sources both use it, so a recipe's `train` stage sees the
+  /// batches its `data` section describes.
   public static func epochOrder(count: Int, seed: UInt64, epoch: Int) -> [Int] {
     var generator = MersenneTwister(seed: seed)
     generator.discard(Swift.max(0, epoch) * draws(forPermutationOf: count))

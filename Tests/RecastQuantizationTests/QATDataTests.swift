@@ -141,3 +141,19 @@ struct QATDataTests {
     #expect(try qparams() == frozen, "leaving training mode keeps the frozen qparams")
   }
 }
+
+/// `firstEpoch` continues the shuffle sequence (a recipe's later train stage on the same data and seed).
+@Suite struct TensorDataSourceEpochOffsetTests {
+  @Test func firstEpochShiftsTheShuffles() throws {
+    let x = Tensor(shape: [10, 1], floats: (0..<10).map(Float.init))
+    let fresh = try TensorDataSource(inputs: ["x": x], batchSize: 10, shuffle: true, seed: 3)
+    let later = try TensorDataSource(inputs: ["x": x], batchSize: 10, shuffle: true, seed: 3, firstEpoch: 2)
+    let order = { (source: TensorDataSource, epoch: Int) in
+      try source.batches(epoch: epoch)[0].inputs["x"]!.scalars(as: Float.self).map(Int.init)
+    }
+    #expect(try order(later, 0) == order(fresh, 2))
+    #expect(try order(later, 1) == order(fresh, 3))
+    #expect(try order(later, 0) == MersenneTwister.epochOrder(count: 10, seed: 3, epoch: 2))
+    #expect(try order(fresh, 0) != order(fresh, 2))
+  }
+}

@@ -445,6 +445,21 @@ struct QATScheduleTests {
       #expect(state.flags.activationObserver.allSatisfy { $0 }, "the global default again: observers on")
     }
   }
+
+  /// An override that cannot apply (an epoch milestone with no epoch length) throws and leaves the schedule in
+  /// force as it was: later steps still work.
+  @Test func failedOverrideKeepsThePreviousSchedule() throws {
+    let quantizer = try Self.quantizer(QATSchedule(disableObserver: .step(2)))
+    try quantizer.trainingMode { _ in
+      #expect(throws: QuantizationError.self) {
+        try quantizer.overrideSchedule(QATSchedule(disableObserver: .epoch(1)))
+      }
+      #expect(quantizer.isObserverEnabled)
+      try quantizer.step()
+      try quantizer.step()
+      #expect(!quantizer.isObserverEnabled, "the config's disable_observer at step 2 still applies")
+    }
+  }
 }
 
 /// BatchNorm statistics in QAT follow PyTorch's `BatchNorm2d` (which coreai-opt trains with): normalise with the

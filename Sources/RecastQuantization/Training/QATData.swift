@@ -22,19 +22,22 @@ public protocol QATDataSource {
 /// Arrays indexed by sample along axis 0, cut into batches of `batchSize` (the last may be smaller), optionally
 /// shuffled per epoch in PyTorch's order: epoch `e` is the `e + 1`-th
 /// `torch.randperm(count, generator=torch.Generator().manual_seed(seed))` (see `MersenneTwister.epochOrder`), the
-/// same order as the recipe `Dataset`.
+/// same order as the recipe `Dataset`. `firstEpoch` shifts the sequence: batches of epoch `e` are those of shuffle
+/// `firstEpoch + e` (a later training stage continuing where an earlier one stopped).
 public struct TensorDataSource: QATDataSource, Sendable {
   public var inputs: [String: Tensor]
   public var labels: Tensor?
   public var batchSize: Int
   public var shuffle: Bool
   public var seed: UInt64
+  /// The shuffle epoch 0 uses (see the type's description).
+  public var firstEpoch: Int
   public let count: Int
 
   /// - Throws: when the arrays disagree on the number of samples or there are none.
   public init(
     inputs: [String: Tensor], labels: Tensor? = nil, batchSize: Int, shuffle: Bool = false,
-    seed: UInt64 = 0
+    seed: UInt64 = 0, firstEpoch: Int = 0
   ) throws(TensorError) {
     let counts = Set(inputs.values.map { $0.shape.first ?? 0 })
     guard counts.count == 1, let count = counts.first, count > 0 else {
@@ -53,13 +56,15 @@ public struct TensorDataSource: QATDataSource, Sendable {
     self.batchSize = batchSize
     self.shuffle = shuffle
     self.seed = seed
+    self.firstEpoch = Swift.max(0, firstEpoch)
     self.count = count
   }
 
   public var batchesPerEpoch: Int { (count + batchSize - 1) / batchSize }
 
   public func batches(epoch: Int) throws -> [QATBatch] {
-    let order = shuffle ? MersenneTwister.epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
+    let order =
+      shuffle ? MersenneTwister.epochOrder(count: count, seed: seed, epoch: firstEpoch + epoch) : Array(0..<count)
     var result: [QATBatch] = []
     for start in stride(from: 0, to: count, by: batchSize) {
       let indices = Array(order[start..<Swift.min(start + batchSize, count)])

@@ -62,10 +62,19 @@ extension Quantizer {
   /// Replaces the `qat_schedule` of every config scope with `schedule`, its milestones counted from the current
   /// step (a recipe's train stage with its own `qat_schedule`); nil goes back to the config's schedules, counted
   /// from the first step. BatchNorms already frozen stay frozen. Inside `trainingMode` the flags follow at once.
+  /// - Throws: inside `trainingMode`, for epoch milestones without an epoch length; the previous schedule then
+  ///   stays in force.
   public func overrideSchedule(_ schedule: QATSchedule?) throws {
+    let previous = (training.scheduleOverride, training.scheduledFlags)
     training.scheduleOverride = schedule.map { ($0, training.stepCount) }
     training.scheduledFlags = nil
-    if training.isActive { try applySchedule() }
+    guard training.isActive else { return }
+    do {
+      try applySchedule()
+    } catch {
+      (training.scheduleOverride, training.scheduledFlags) = previous
+      throw error
+    }
   }
 
   /// The number of `step()` calls so far.
@@ -141,6 +150,15 @@ extension Quantizer {
       let schedule = qatSchedule(for: quantizer.source)
       (scheduled.weightObserver[index], scheduled.weightFakeQuant[index]) = try flags(schedule)
     }
+    // Every milestone is read (and may throw) before anything changes.
+    var frozen: Set<String> = []
+    if let session = training.session {
+      let scopes = batchNormScopes(session)
+      for name in session.batchNorms.subtracting(session.frozenBatchNorms) {
+        let schedule = qatSchedule(forScope: scopes[name])
+        if try reached(schedule.freezeBN, "freeze_bn") { frozen.insert(name) }
+      }
+    }
     if let previous = training.scheduledFlags {
       var modes = state.flags
       func follow(_ flags: WritableKeyPath<QuantizerState.Flags, [Bool]>) {
@@ -157,14 +175,7 @@ extension Quantizer {
       state.flags = scheduled
     }
     training.scheduledFlags = scheduled
-    guard let session = training.session else { return }
-    let scopes = batchNormScopes(session)
-    var frozen: Set<String> = []
-    for name in session.batchNorms.subtracting(session.frozenBatchNorms) {
-      let schedule = qatSchedule(forScope: scopes[name])
-      if try reached(schedule.freezeBN, "freeze_bn") { frozen.insert(name) }
-    }
-    try session.freezeBatchNorms(frozen)
+    try training.session?.freezeBatchNorms(frozen)
   }
 
   /// The config scope of each BatchNormalization node's own module (module name > module type > global, as for

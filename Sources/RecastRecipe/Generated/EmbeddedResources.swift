@@ -511,11 +511,11 @@ enum EmbeddedResources {
           "minimum": 1
         },
         "shuffle": {
-          "description": "Reshuffle the samples at every epoch (training) using `seed`, in PyTorch's order: epoch e is the (e+1)-th `torch.randperm(n, generator=torch.Generator().manual_seed(seed))`, as a DataLoader with shuffle=True and that generator yields. Default false.",
+          "description": "Reshuffle the samples at every epoch (training) using `seed`, in PyTorch's order: epoch e is the (e+1)-th `torch.randperm(n, generator=g)` on one `g = torch.Generator().manual_seed(seed)`. A later train stage on the same data continues with the next unused epoch, as a loop reusing its generator would. Default false.",
           "type": "boolean"
         },
         "seed": {
-          "description": "Seed for shuffling, so runs are reproducible and line up batch for batch with a PyTorch loop seeded the same way. Default 0.",
+          "description": "Seed for shuffling, so runs are reproducible and line up batch for batch with a PyTorch randperm loop seeded the same way. Default 0.",
           "type": "integer",
           "minimum": 0
         }

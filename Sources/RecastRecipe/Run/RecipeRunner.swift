@@ -55,6 +55,8 @@ public final class RecipeRunner {
   private let isCancelled: () -> Bool
 
   private(set) var quantizer: Quantizer?
+  /// Shuffles consumed so far per training data set and seed (`name#seed`).
+  private var shufflesUsed: [String: Int] = [:]
   private var prepared: PreparedModel?
   private var finalized: Model?
   private var finalizedExecutor: Executor?
@@ -198,10 +200,14 @@ public final class RecipeRunner {
         step, "the \(settings.loss) loss needs labels, but data set '\(settings.data)' has none for output '\(output)'",
         help: "add labels to data.\(settings.data), or use loss: distillation (no labels needed)")
     }
+    // A later stage on the same data and seed continues with the next unused shuffle, as a loop reusing its
+    // generator would.
+    let seed = step.int("seed").map(UInt64.init) ?? data.seed
+    let shuffleKey = "\(settings.data)#\(seed)"
     let source = try TensorDataSource(
       inputs: data.inputs, labels: settings.loss.needsLabels ? labels : nil,
       batchSize: settings.batchSize ?? data.batchSize, shuffle: data.shuffle,
-      seed: step.int("seed").map(UInt64.init) ?? data.seed)
+      seed: seed, firstEpoch: shufflesUsed[shuffleKey, default: 0])
     let perEpoch = source.batchesPerEpoch
     let optimizer: any Optimizer
     switch settings.optimizer {
@@ -250,6 +256,7 @@ public final class RecipeRunner {
     } catch let error as QATTrainingError {
       throw failure(step, error.message)
     }
+    shufflesUsed[shuffleKey, default: 0] += (summary.steps + perEpoch - 1) / perEpoch
     record.dataset = settings.data
     record.samples = summary.steps
     let first = summary.losses.first.map { String(format: "%.4f", $0) } ?? "-"

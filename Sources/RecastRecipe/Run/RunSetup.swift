@@ -113,9 +113,6 @@ public struct RunSetup: Sendable {
     recipe = RecipeConfig(resolved)
     steps = try RunStep.steps(of: resolved)
     config = try recipe.quantizerConfig()
-    for step in steps where step.kind == .train {
-      if let node = step.settings["qat_schedule"] { _ = try recipe.schedule(node) }
-    }
     self.resolution = ConfigResolver(config: config, model: model).resolve()
 
     var datasets: [String: Dataset] = [:]

@@ -54,9 +54,11 @@ extension RunSetup {
       let scoped = (config.moduleNameConfigs.entries + config.moduleTypeConfigs.entries).filter {
         $0.value?.qatSchedule != nil
       }.count
+      let later = steps.contains { $0.kind == .train && $0.index < step.index }
       parts.append(
         "qat_schedule " + Self.describe(global)
-          + (scoped > 0 ? " (global; \(scoped) module scope(s) have their own)" : ""))
+          + (scoped > 0 ? " (global; \(scoped) module scope(s) have their own)" : "")
+          + (later ? " (counted from the run's first training step)" : ""))
     }
     return parts.joined(separator: "; ")
   }

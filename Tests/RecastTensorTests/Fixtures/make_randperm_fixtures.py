@@ -3,8 +3,8 @@
 `MersenneTwister` (data shuffles in recipes and QAT follow PyTorch).
 
 For each (seed, count), `orders` holds the first three epochs of
-`torch.randperm(count, generator=torch.Generator().manual_seed(seed))`, one call per epoch on the same generator,
-which is also what `DataLoader(dataset, shuffle=True, generator=torch.Generator().manual_seed(seed))` yields.
+`torch.randperm(count, generator=torch.Generator().manual_seed(seed))`, one call per epoch on the same generator.
+(A `DataLoader` with that generator first draws a 64-bit worker seed from it every epoch, so its order differs.)
 `words` are the generator's first raw 32-bit outputs, from numpy's MT19937 (`RandomState`, the same reference
 initialisation); the script checks against torch that they are PyTorch's outputs too (randperm(2) after k outputs
 swaps exactly when output k is odd).
