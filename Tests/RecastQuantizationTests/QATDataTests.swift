@@ -109,37 +109,6 @@ struct QATDataTests {
     #expect(after >= 356, "within 1 of float (357/360)")
     if let exported { #expect(exported == after, "no convert drop") }
   }
-
-  /// Eager-mode counterpart of `QATScheduleTests.disableObserverFreezesEveryScaleAndZeroPoint`: with
-  /// `disable_observer` at step 2, every activation scale and zero point and every weight's qparams stay as they
-  /// were at step 2 while the weights keep training, and leaving `trainingMode` keeps them.
-  @Test func eagerDisableObserverFreezesEveryScaleAndZeroPoint() throws {
-    let quantizer = try QATScheduleTests.quantizer(QATSchedule(disableObserver: .step(2)), mode: .eager)
-    #expect(quantizer.plan.mode == .eager)
-    var optimizer = SGD(learningRate: 0.01, momentum: 0.9)
-    func qparams() throws -> [QParams?] {
-      try quantizer.plan.activations.map { try quantizer.activationQParams($0.id) }
-        + quantizer.plan.weights.indices.map { quantizer.weightQParams($0) }
-    }
-    var frozen: [QParams?] = []
-    try quantizer.trainingMode { session in
-      let initial = try qparams()
-      for k in 0..<2 { try QATScheduleTests.trainStep(quantizer, session, &optimizer, k) }
-      let atN = try qparams()
-      frozen = atN
-      #expect(atN.allSatisfy { $0 != nil })
-      let activations = quantizer.plan.activations.count
-      #expect(atN[..<activations] != initial[..<activations], "activation observers update before disable_observer")
-      #expect(atN[activations...] != initial[activations...], "weight observers update before disable_observer")
-      #expect(!quantizer.isObserverEnabled && quantizer.isFakeQuantEnabled)
-      let weights = session.parameters
-      for k in 2..<5 { try QATScheduleTests.trainStep(quantizer, session, &optimizer, k) }
-      #expect(session.parameters != weights, "the weights keep training")
-      #expect(try qparams() == atN, "every scale and zero point identical after disable_observer at step 2")
-    }
-    #expect(!frozen.isEmpty)
-    #expect(try qparams() == frozen, "leaving training mode keeps the frozen qparams")
-  }
 }
 
 /// `firstEpoch` continues the shuffle sequence (a recipe's later train stage on the same data and seed).

@@ -60,8 +60,12 @@ struct QATScheduleTests {
     }
   }
 
-  @Test func disableObserverFreezesEveryScaleAndZeroPoint() throws {
-    let quantizer = try Self.quantizer(QATSchedule(disableObserver: .step(2)))
+  /// With `disable_observer` at step 2, every activation scale and zero point and every weight's qparams stay as
+  /// they were at step 2 while the weights keep training, and leaving `trainingMode` keeps them.
+  @Test(arguments: [QuantizerConfig.ExecutionMode.graph, .eager])
+  func disableObserverFreezesEveryScaleAndZeroPoint(_ mode: QuantizerConfig.ExecutionMode) throws {
+    let quantizer = try Self.quantizer(QATSchedule(disableObserver: .step(2)), mode: mode)
+    #expect(quantizer.plan.mode == mode)
     var optimizer = SGD(learningRate: 0.01, momentum: 0.9)
     func qparams() throws -> [QParams?] {
       try quantizer.plan.activations.map { try quantizer.activationQParams($0.id) }
@@ -73,16 +77,18 @@ struct QATScheduleTests {
       for k in 0..<2 { try Self.trainStep(quantizer, session, &optimizer, k) }
       let atN = try qparams()
       frozen = atN
-      #expect(atN != initial, "observers update the qparams before disable_observer")
-      #expect(!quantizer.isObserverEnabled)
+      #expect(atN.allSatisfy { $0 != nil })
+      let activations = quantizer.plan.activations.count
+      #expect(atN[..<activations] != initial[..<activations], "activation observers update before disable_observer")
+      #expect(atN[activations...] != initial[activations...], "weight observers update before disable_observer")
+      #expect(!quantizer.isObserverEnabled && quantizer.isFakeQuantEnabled)
+      let weights = session.parameters
       for k in 2..<5 { try Self.trainStep(quantizer, session, &optimizer, k) }
-      #expect(
-        try qparams() == atN,
-        "every scale and zero point identical after disable_observer at step 2")
+      #expect(session.parameters != weights, "the weights keep training")
+      #expect(try qparams() == atN, "every scale and zero point identical after disable_observer at step 2")
     }
-    // Leaving training mode keeps the frozen qparams (observers were off), weights and activations alike.
     #expect(!frozen.isEmpty)
-    #expect(try qparams() == frozen)
+    #expect(try qparams() == frozen, "leaving training mode keeps the frozen qparams")
   }
 
   /// With fake-quant enabled at step 3 (observers from 0), the training forward equals the float model's (BatchNorm
