@@ -6,8 +6,8 @@ import Testing
 
 @testable import RecastQuantization
 
-/// `TensorDataSource`'s argument checks, and eager-mode QAT on the digits CNN with BatchNorm: a short W4 run and
-/// `disable_observer` (the graph-mode counterparts are in `QATDigitsTests` and `QATScheduleTests`).
+/// `TensorDataSource`'s argument checks, and a short eager-mode W4 QAT run on the digits CNN with BatchNorm (the
+/// graph-mode counterpart is in `QATDigitsTests`).
 @Suite("QAT data and eager-mode training", .serialized)
 struct QATDataTests {
   typealias Digits = QATDigitsTests
