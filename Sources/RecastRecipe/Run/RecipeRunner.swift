@@ -202,7 +202,7 @@ public final class RecipeRunner {
     }
     // A later stage on the same data and seed continues with the next unused shuffle, as a loop reusing its
     // generator would.
-    let seed = step.int("seed").map(UInt64.init) ?? data.seed
+    let seed = settings.seed ?? data.seed
     let shuffleKey = "\(settings.data)#\(seed)"
     let source = try TensorDataSource(
       inputs: data.inputs, labels: settings.loss.needsLabels ? labels : nil,

@@ -10,7 +10,7 @@ extension RunSetup {
     let data = datasets[settings.data]
     let batch = settings.batchSize ?? data?.batchSize ?? 32
     let perEpoch = data.map { ($0.count + batch - 1) / batch }
-    let seed = step.int("seed").map(UInt64.init) ?? data?.seed ?? 0
+    let seed = settings.seed ?? data?.seed ?? 0
     let epochs = settings.epochs ?? 1
     let length =
       settings.steps.map { "\($0) steps" + (perEpoch.map { " (an epoch is \($0))" } ?? "") }

@@ -54,7 +54,8 @@ struct TrainSettings: Sendable, Hashable {
   var loss: Loss
   var schedule: Schedule
   var gradClip: Double?
-  var seed: UInt64
+  /// The stage's own shuffle seed; nil: the data set's.
+  var seed: UInt64?
   var batchSize: Int?
 
   init(_ step: RunStep) throws(DiagnosticError) {
@@ -62,7 +63,7 @@ struct TrainSettings: Sendable, Hashable {
     data = step.string("data") ?? "train"
     epochs = step.int("epochs")
     steps = step.int("steps")
-    seed = UInt64(step.int("seed") ?? 0)
+    seed = step.int("seed").map(UInt64.init)
     batchSize = step.int("batch_size")
     gradClip = node["grad_clip"]?.numberValue
 
